@@ -1,0 +1,1 @@
+"""associations: built by its own issue."""

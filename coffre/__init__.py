@@ -1,0 +1,1 @@
+"""coffre: built by its own issue."""

@@ -1,0 +1,1 @@
+"""demarches: built by its own issue."""

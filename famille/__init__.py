@@ -1,0 +1,1 @@
+"""famille: built by its own issue."""

@@ -1,0 +1,58 @@
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AppendOnlyError(Exception):
+    """The audit log is never changed nor deleted by the application."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be updated.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+    def for_owner(self, party_ids) -> "AuditEventQuerySet":
+        return self.filter(owner_party_id__in=party_ids)
+
+
+class AuditEvent(models.Model):
+    """One state change or one agent read of personal data. Ids only, never content."""
+
+    created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("auteur"), null=True, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=64)
+    target_type = models.CharField(_("type d'objet"), max_length=64, blank=True)
+    target_id = models.CharField(_("objet"), max_length=64, blank=True)
+    owner_party_id = models.BigIntegerField(_("titulaire des données"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    request_id = models.CharField(_("identifiant de requête"), max_length=64, blank=True)
+    details = models.JSONField(_("détails"), default=dict, blank=True)
+    # Filled by the sealing task, never by the write path.
+    seal_seq = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("événements d'audit")
+        indexes = [
+            models.Index(fields=["owner_party_id", "-created_at"], name="audit_owner_created"),
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            models.Index(fields=["id"], name="audit_unsealed", condition=models.Q(seal_seq__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError("Audit events cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")

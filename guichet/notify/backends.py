@@ -1,0 +1,16 @@
+"""The demo's e-mail backend: printed to the console and kept in var/mail/."""
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.console import EmailBackend as ConsoleBackend
+from django.core.mail.backends.filebased import EmailBackend as FileBackend
+
+
+class ConsoleAndFileBackend(BaseEmailBackend):
+    def __init__(self, fail_silently: bool = False, **kwargs):
+        super().__init__(fail_silently=fail_silently)
+        self.console = ConsoleBackend(fail_silently=fail_silently, **kwargs)
+        self.file = FileBackend(fail_silently=fail_silently, **kwargs)
+
+    def send_messages(self, email_messages) -> int:
+        self.console.send_messages(email_messages)
+        return self.file.send_messages(email_messages)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from guichet.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("mon-espace/", views.my_space, name="dashboard"),
+    path("agent/", views.agent_home, name="agent_home"),
+    path("aide/", views.help_page, name="help"),
+    path("actualites/", views.news_list, name="news"),
+    path("actualites/<slug:slug>/", views.news_detail, name="news_detail"),
+    path("theme.css", views.theme_css, name="theme_css"),
+    path("mentions-legales/", views.legal_page, {"page": "legal"}, name="legal"),
+    path("confidentialite/", views.legal_page, {"page": "privacy"}, name="privacy"),
+    path("conditions-utilisation/", views.legal_page, {"page": "terms"}, name="terms"),
+    path("accessibilite/", views.legal_page, {"page": "accessibility"}, name="accessibility"),
+    path("contact/", views.legal_page, {"page": "contact"}, name="contact"),
+]

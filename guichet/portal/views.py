@@ -1,0 +1,76 @@
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from guichet.accounts import selectors as account_selectors
+from guichet.accounts.models import Town
+from guichet.portal import dashboard, selectors
+from guichet.portal.decorators import agent_required
+from guichet.portal.models import NewsTopic
+
+
+@login_not_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html", {"news": selectors.latest_news()})
+
+
+@require_GET
+def my_space(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/dashboard.html", {"cards": dashboard.cards_for(request.user)})
+
+
+@agent_required
+@require_GET
+def agent_home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/agent/home.html",
+        {"agent_services": account_selectors.agent_services(request.user)},
+    )
+
+
+@login_not_required
+@require_GET
+def legal_page(request: HttpRequest, page: str) -> HttpResponse:
+    return render(request, f"portal/pages/{page}.html")
+
+
+@login_not_required
+@require_GET
+def help_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/help.html")
+
+
+@login_not_required
+@require_GET
+def news_list(request: HttpRequest) -> HttpResponse:
+    topic = request.GET.get("rubrique", "")
+    if topic not in NewsTopic.values:
+        topic = ""
+    return render(
+        request,
+        "portal/news_list.html",
+        {
+            "page_obj": selectors.news_page(page=request.GET.get("page"), topic=topic),
+            "topics": NewsTopic.choices,
+            "topic": topic,
+        },
+    )
+
+
+@login_not_required
+@require_GET
+def news_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return render(request, "portal/news_detail.html", {"item": selectors.news_item(slug=slug)})
+
+
+@login_not_required
+@require_GET
+@cache_control(public=True, max_age=300)
+def theme_css(request: HttpRequest) -> HttpResponse:
+    """The town's colours as CSS variables: a stylesheet, since the CSP forbids inline styles."""
+    town = Town.current()
+    return render(request, "portal/theme.css", {"town": town}, content_type="text/css; charset=utf-8")

@@ -1,0 +1,31 @@
+"""Test settings: the real settings with fast hashing, Redis cache per xdist worker, eager Celery."""
+
+import os
+
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from guichet.settings import *  # noqa: F403
+from guichet.settings import CACHES, REDIS_URL
+
+# Each xdist worker gets its own Redis database and key prefix, so that
+# throttling counters of one worker never reach another's tests.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_worker_index = int(_worker.removeprefix("gw") or 0)
+TEST_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + _worker_index}"
+CACHES["default"] = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": TEST_REDIS_URL,
+    "KEY_PREFIX": f"test-{_worker}",
+}
+# Tests that are about the queue start a real worker on this broker; the rest run tasks eagerly.
+CELERY_BROKER_URL = TEST_REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = True
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SECURE_SSL_REDIRECT = False
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = BASE_DIR / "var" / "test-media" / _worker  # noqa: F405

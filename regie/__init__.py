@@ -1,0 +1,1 @@
+"""regie: built by its own issue."""
