@@ -11,7 +11,8 @@ from guichet.settings import CACHES, REDIS_URL
 # throttling counters of one worker never reach another's tests.
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _worker_index = int(_worker.removeprefix("gw") or 0)
-TEST_REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{1 + _worker_index}"
+_redis_base, _redis_db = REDIS_URL.rsplit("/", 1)
+TEST_REDIS_URL = f"{_redis_base}/{int(_redis_db or 0) + 1 + _worker_index}"
 CACHES["default"] = {
     "BACKEND": "django.core.cache.backends.redis.RedisCache",
     "LOCATION": TEST_REDIS_URL,
@@ -22,7 +23,7 @@ CELERY_BROKER_URL = TEST_REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = True
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # tests only
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 SECURE_SSL_REDIRECT = False
 STORAGES = {
     **STORAGES,  # noqa: F405
