@@ -32,18 +32,18 @@ class TwoFactorMiddleware:
         path = request.path_info
         if not user.is_authenticated or path.startswith(EXEMPT_PREFIXES):
             return None
-        if user.is_verified():
-            return None
-        if request.session.get(services.OTP_REQUIRED_SESSION_KEY):
-            return self._send_to("accounts:otp_verify", request)
         if is_backoffice_path(path):
             if path.startswith("/admin/") and not user.is_staff:
                 raise PermissionDenied
             if not services.requires_second_factor(user):
                 raise PermissionDenied
+            if user.is_verified():
+                return None
             if services.has_second_factor(user):
                 return self._send_to("accounts:otp_verify", request)
             return self._send_to("accounts:otp_setup", request)
+        if request.session.get(services.OTP_REQUIRED_SESSION_KEY) and not user.is_verified():
+            return self._send_to("accounts:otp_verify", request)
         return None
 
     @staticmethod

@@ -14,6 +14,7 @@ from guichet.accounts.models import AgentMembership, Party, PartyMembership, Use
 
 OTP_REQUIRED_SESSION_KEY = "guichet_otp_required"
 BACKUP_CODE_COUNT = 10
+TOTP_DIGITS = 6
 
 
 class SecondFactorError(Exception):
@@ -113,12 +114,19 @@ def regenerate_backup_codes(*, actor: User) -> list[str]:
 
 
 def verify_second_factor(*, user: User, token: str):
-    """The device that accepts this code (application or backup code), else an error."""
+    """The device that accepts this code, else an error.
+
+    Six digits are checked against the application, eight against the backup
+    codes, so that a backup code never counts as a wrong application code (and
+    the other way round) in django-otp's throttling.
+    """
     token = "".join(token.split())
-    for device in [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]:
+    devices = (
+        TOTPDevice.objects.filter(user=user, confirmed=True)
+        if len(token) == TOTP_DIGITS
+        else StaticDevice.objects.filter(user=user, confirmed=True)
+    )
+    for device in devices:
         allowed, _detail = device.verify_is_allowed()
         if not allowed:
             raise SecondFactorError(
