@@ -7,18 +7,34 @@ class AppendOnlyError(Exception):
     """The audit log is never changed nor deleted by the application."""
 
 
-class AuditEventQuerySet(models.QuerySet):
+class AppendOnlyQuerySet(models.QuerySet):
+    # A database trigger refuses the same (migration 0003); these fail earlier, with a clearer error.
     def update(self, **kwargs):
-        raise AppendOnlyError("Audit events cannot be updated.")
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be updated.")
 
     def delete(self):
-        raise AppendOnlyError("Audit events cannot be deleted.")
+        raise AppendOnlyError(f"{self.model.__name__} rows cannot be deleted.")
 
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows cannot be updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows cannot be deleted.")
+
+
+class AuditEventQuerySet(AppendOnlyQuerySet):
     def for_owner(self, party_ids) -> "AuditEventQuerySet":
         return self.filter(owner_party_id__in=party_ids)
 
 
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One state change or one agent read of personal data. Ids only, never content."""
 
     created_at = models.DateTimeField(_("date"), default=timezone.now, db_index=True)
@@ -49,10 +65,21 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
 
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise AppendOnlyError("Audit events cannot be updated.")
-        super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError("Audit events cannot be deleted.")
+class AuditSeal(AppendOnlyModel):
+    """A checkpoint of the chain: without it, deleting the last sealed rows would leave no trace."""
+
+    up_to_seq = models.BigIntegerField(_("scellé jusqu'au n°"), unique=True)
+    last_hash = models.CharField(_("dernière empreinte"), max_length=64)
+    count = models.PositiveIntegerField(_("événements scellés"))
+    sealed_at = models.DateTimeField(_("scellé le"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sceau du journal d'audit")
+        verbose_name_plural = _("sceaux du journal d'audit")
+        get_latest_by = "up_to_seq"
+
+    def __str__(self) -> str:
+        return f"{self.up_to_seq} {self.last_hash[:12]}"
