@@ -82,6 +82,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "guichet.portal.context_processors.portal",
+                "guichet.notify.context_processors.unread_count",
             ],
         },
     },
@@ -113,6 +114,8 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="guichet"),
         }
     }
+    # Sessions read from Redis, written through to PostgreSQL: no query per page for them.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -129,6 +132,10 @@ CELERY_BEAT_SCHEDULE = {
     "seal-audit-events": {
         "task": "guichet.audit.tasks.seal_audit_events",
         "schedule": 60.0,
+    },
+    "requeue-notification-deliveries": {
+        "task": "guichet.notify.tasks.requeue_stale_deliveries",
+        "schedule": 900.0,
     },
 }
 
@@ -213,7 +220,6 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 630
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-SECURE_REDIRECT_EXEMPT = [r"^sante/"]
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CSP = {

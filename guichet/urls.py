@@ -22,5 +22,7 @@ urlpatterns = [
     path("compte/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("guichet.accounts.urls")),
+    path("", include("guichet.audit.urls")),
+    path("", include("guichet.notify.urls")),
     path("", include("guichet.portal.urls")),
 ]

@@ -12,7 +12,7 @@ from guichet.accounts import services
 BACKOFFICE_PREFIXES = ("/agent/", "/admin/")
 # Pages reachable before the second factor is given: signing in and out, the
 # 2FA pages themselves, static files and the language switch.
-EXEMPT_PREFIXES = ("/compte/login/", "/compte/logout/", "/compte/2fa/", "/static/", "/i18n/", "/sante/")
+EXEMPT_PREFIXES = ("/compte/login/", "/compte/logout/", "/compte/2fa/", "/static/", "/i18n/")
 
 
 def is_backoffice_path(path: str) -> bool:

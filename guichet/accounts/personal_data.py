@@ -5,6 +5,8 @@ from django.utils.translation import gettext as _
 
 from guichet.accounts import registry
 from guichet.accounts.models import AgentMembership, Party, PartyMembership, Service, Town, User
+from guichet.audit import personal_data as audit_personal_data
+from guichet.notify import personal_data as notify_personal_data
 
 USER_FIELDS = (
     "email",
@@ -61,4 +63,19 @@ registry.declare(
         Service: ("name", "email", "phone"),
         Town: ("name", "email", "phone", "address", "dpo_contact"),
     },
+)
+
+
+# audit and notify sit beside accounts and import nothing of it: their declarations are wired here.
+registry.declare(
+    app_label="audit",
+    personal_fields=audit_personal_data.PERSONAL_FIELDS,
+    exporter=audit_personal_data.export,
+    eraser=audit_personal_data.erase,
+)
+registry.declare(
+    app_label="notify",
+    personal_fields=notify_personal_data.PERSONAL_FIELDS,
+    exporter=notify_personal_data.export,
+    eraser=notify_personal_data.erase,
 )

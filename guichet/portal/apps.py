@@ -6,3 +6,6 @@ class PortalConfig(AppConfig):
     name = "guichet.portal"
     label = "portal"
     verbose_name = _("Portail")
+
+    def ready(self) -> None:
+        from guichet.portal import personal_data  # noqa: F401 (registers)

@@ -1,0 +1,22 @@
+"""The portal's entry in the personal-data registry: its news hold none."""
+
+from guichet.accounts import registry
+from guichet.portal.models import NewsItem
+
+
+def export(user) -> dict:
+    return {}
+
+
+def erase(user) -> None:
+    """News are the town's publications, tied to no account: nothing to erase."""
+
+
+registry.declare(
+    app_label="portal",
+    personal_fields={NewsItem: ()},
+    exporter=export,
+    eraser=erase,
+    # The text of a news item, written by the town's staff for everyone to read.
+    not_personal={NewsItem: ("body",)},
+)
