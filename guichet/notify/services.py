@@ -232,3 +232,26 @@ def set_preference(*, actor, channel: str, enabled: bool) -> NotificationPrefere
         user=actor, channel=channel, defaults={"enabled": enabled}
     )
     return preference
+
+
+def send_account_email(*, subject: str, body: str, html: str, to: list[str], from_email: str) -> None:
+    """Send an e-mail about the account itself; it is not a notification and keeps no copy."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    if html:
+        message.attach_alternative(html, "text/html")
+    message.send(using="default")
+
+
+def queue_account_email(message: EmailMultiAlternatives) -> None:
+    """Queue an already rendered account e-mail, once the current transaction commits."""
+    html = next(
+        (content for content, mimetype in getattr(message, "alternatives", []) if mimetype == "text/html"), ""
+    )
+    payload = {
+        "subject": message.subject,
+        "body": message.body,
+        "html": html,
+        "to": list(message.to),
+        "from_email": message.from_email,
+    }
+    transaction.on_commit(lambda: tasks.send_account_email.delay(**payload))

@@ -77,9 +77,10 @@ def test_an_agent_gives_their_second_factor_after_the_password(client):
     assert agent.is_authenticated
 
 
-def test_password_reset_by_email_sets_a_new_password(client):
+def test_password_reset_by_email_sets_a_new_password(client, django_capture_on_commit_callbacks):
     UserFactory(email="lea@exemple.fr")
-    response = client.post(reverse("account_reset_password"), {"email": "lea@exemple.fr"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "lea@exemple.fr"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(r"https?://[^\s]+/compte/password/reset/key/[^\s]+/", mail.outbox[0].body).group(0)
@@ -98,8 +99,9 @@ def test_password_reset_by_email_sets_a_new_password(client):
     assert login(client, "lea@exemple.fr", new_password).status_code == 302
 
 
-def test_password_reset_for_an_unknown_address_reveals_nothing(client):
-    response = client.post(reverse("account_reset_password"), {"email": "personne@exemple.fr"})
+def test_password_reset_for_an_unknown_address_reveals_nothing(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "personne@exemple.fr"})
     assert response.status_code == 302
     assert response.url == reverse("account_reset_password_done")
     # The same answer as for a known address; the unknown address is told so by e-mail.

@@ -50,9 +50,7 @@ def test_a_declaration_naming_a_field_that_does_not_exist_is_refused():
     from guichet.accounts.models import Town
 
     with pytest.raises(ValueError, match="no field"):
-        registry.declare(
-            app_label="broken", personal_fields={Town: ("nope",)}, exporter=dict, eraser=print
-        )
+        registry.declare(app_label="broken", personal_fields={Town: ("nope",)}, exporter=dict, eraser=print)
 
 
 @pytest.mark.django_db

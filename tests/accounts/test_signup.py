@@ -25,9 +25,12 @@ def confirmation_link(message) -> str:
     return re.search(r"https?://[^\s]+/compte/confirm-email/[^\s/]+/", message.body).group(0)
 
 
-def test_signup_sends_a_french_verification_email_and_creates_the_person_party(client):
+def test_signup_sends_a_french_verification_email_and_creates_the_person_party(
+    client, django_capture_on_commit_callbacks
+):
     make_town(terms_version="2026-11")
-    response = client.post(reverse("account_signup"), SIGNUP)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_signup"), SIGNUP)
 
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
@@ -48,8 +51,11 @@ def test_signup_sends_a_french_verification_email_and_creates_the_person_party(c
     assert "/compte/confirm-email/" in message.body
 
 
-def test_an_unverified_account_cannot_sign_in_until_the_link_is_followed(client):
-    client.post(reverse("account_signup"), SIGNUP)
+def test_an_unverified_account_cannot_sign_in_until_the_link_is_followed(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_signup"), SIGNUP)
     client.logout()
 
     response = client.post(reverse("account_login"), {"login": SIGNUP["email"], "password": PASSWORD})
@@ -71,8 +77,9 @@ def test_an_unverified_account_cannot_sign_in_until_the_link_is_followed(client)
     assert "Bonjour Camille" in dashboard.text
 
 
-def test_signup_without_accepting_the_terms_keeps_what_was_typed(client):
-    response = client.post(reverse("account_signup"), {**SIGNUP, "accept_terms": ""})
+def test_signup_without_accepting_the_terms_keeps_what_was_typed(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_signup"), {**SIGNUP, "accept_terms": ""})
 
     assert response.status_code == 200
     assert "Vous devez accepter les conditions générales d&#x27;utilisation." in response.text
@@ -83,11 +90,14 @@ def test_signup_without_accepting_the_terms_keeps_what_was_typed(client):
     assert mail.outbox == []
 
 
-def test_signup_with_an_address_already_used_reveals_nothing_and_warns_the_owner(client):
+def test_signup_with_an_address_already_used_reveals_nothing_and_warns_the_owner(
+    client, django_capture_on_commit_callbacks
+):
     # Account enumeration is prevented: the page answers as for a new address,
     # and the owner of the address is told by e-mail that someone tried.
     UserFactory(email="camille.martin@exemple.fr")
-    response = client.post(reverse("account_signup"), SIGNUP)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_signup"), SIGNUP)
 
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
