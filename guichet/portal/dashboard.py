@@ -2,6 +2,8 @@
 
 A provider takes the request's user and returns a `Card` or None (nothing to
 show). The portal renders them in order and needs no change when an app adds one.
+A card's template is included with `card` in its context: it reads its data
+from `card.context`.
 """
 
 from collections.abc import Callable
@@ -22,7 +24,13 @@ _providers: dict[str, CardProvider] = {}
 
 
 def register(name: str, provider: CardProvider) -> None:
+    """Add (or replace) the provider called `name`."""
     _providers[name] = provider
+
+
+def unregister(name: str) -> None:
+    """Remove the provider called `name`, if any (tests, or an app turned off)."""
+    _providers.pop(name, None)
 
 
 def cards_for(user) -> list[Card]:

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -9,6 +11,8 @@ from guichet.accounts.models import Town
 from guichet.portal import dashboard, selectors
 from guichet.portal.decorators import agent_required
 from guichet.portal.models import NewsTopic
+
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 @login_not_required
@@ -67,10 +71,21 @@ def news_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "portal/news_detail.html", {"item": selectors.news_item(slug=slug)})
 
 
+def _css_colour(value: str, *, default: str) -> str:
+    # Written into a stylesheet, where HTML escaping protects nothing: only "#rrggbb" gets through.
+    return value if HEX_COLOUR.fullmatch(value or "") else default
+
+
 @login_not_required
 @require_GET
 @cache_control(public=True, max_age=300)
 def theme_css(request: HttpRequest) -> HttpResponse:
     """The town's colours as CSS variables: a stylesheet, since the CSP forbids inline styles."""
     town = Town.current()
-    return render(request, "portal/theme.css", {"town": town}, content_type="text/css; charset=utf-8")
+    colours = {
+        name: _css_colour(
+            getattr(town, f"{name}_color"), default=Town._meta.get_field(f"{name}_color").default
+        )
+        for name in ("primary", "secondary")
+    }
+    return render(request, "portal/theme.css", {"colours": colours}, content_type="text/css; charset=utf-8")
