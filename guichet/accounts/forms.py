@@ -1,4 +1,7 @@
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.functional import lazy
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts import services
@@ -13,6 +16,11 @@ class SignupForm(forms.Form):
     accept_terms = forms.BooleanField(
         label=_("J'ai lu et j'accepte les conditions générales d'utilisation"),
         error_messages={"required": _("Vous devez accepter les conditions générales d'utilisation.")},
+        help_text=lazy(format_html, str)(
+            '<a href="{}">{}</a>',
+            reverse_lazy("portal:terms"),
+            _("Lire les conditions générales d'utilisation"),
+        ),
     )
 
     field_order = ["first_name", "last_name", "email", "password1", "password2", "accept_terms"]

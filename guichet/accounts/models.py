@@ -1,5 +1,7 @@
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -199,6 +201,44 @@ class AgentMembership(models.Model):
 
 
 TOWN_CACHE_KEY = "accounts:town:v1"
+HEX_COLOUR = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", _("Indiquez une couleur au format #RRVVBB, par exemple #1f4e79.")
+)
+
+
+def _luminance(colour: str) -> float:
+    def channel(value: int) -> float:
+        c = value / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2.1 contrast ratio between two #rrggbb colours."""
+    lighter, darker = sorted((_luminance(first), _luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def validate_readable_with_white(colour: str) -> None:
+    # White text sits on the main colour (header, buttons): RGAA asks 4.5:1.
+    if HEX_COLOUR.regex.match(colour) and contrast_ratio(colour, "#ffffff") < 4.5:
+        raise ValidationError(
+            _(
+                "Cette couleur est trop claire : le texte blanc n'y serait pas lisible (contraste %(ratio).1f:1, il faut au moins 4,5:1)."
+            ),
+            params={"ratio": contrast_ratio(colour, "#ffffff")},
+        )
+
+
+def validate_readable_with_dark_text(colour: str) -> None:
+    if HEX_COLOUR.regex.match(colour) and contrast_ratio(colour, "#1b1b1b") < 4.5:
+        raise ValidationError(
+            _(
+                "Cette couleur est trop foncée : le texte n'y serait pas lisible (il faut un contraste d'au moins 4,5:1)."
+            )
+        )
 
 
 class Town(models.Model):
@@ -210,9 +250,16 @@ class Town(models.Model):
         _("couleur principale"),
         max_length=7,
         default="#1f4e79",
+        validators=[HEX_COLOUR, validate_readable_with_white],
         help_text=_("Code hexadécimal ; le texte blanc doit y rester lisible (contraste 4,5:1)."),
     )
-    secondary_color = models.CharField(_("couleur secondaire"), max_length=7, default="#f2f5f9")
+    secondary_color = models.CharField(
+        _("couleur secondaire"),
+        max_length=7,
+        default="#f2f5f9",
+        validators=[HEX_COLOUR, validate_readable_with_dark_text],
+        help_text=_("Fond clair du pied de page ; le texte foncé doit y rester lisible (contraste 4,5:1)."),
+    )
     address = models.TextField(_("adresse de la mairie"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=32, blank=True)
     email = models.EmailField(_("adresse électronique de contact"), blank=True)

@@ -115,3 +115,9 @@ def test_signup_refuses_a_weak_password_in_french(client):
     assert response.status_code == 200
     assert "Ce mot de passe est trop court" in response.text
     assert not User.objects.exists()
+
+
+def test_the_page_title_says_error_when_the_form_failed(client):
+    response = client.post(reverse("account_signup"), {**SIGNUP, "accept_terms": ""})
+    assert "<title>Erreur : " in response.text
+    assert reverse("portal:terms") in response.text
