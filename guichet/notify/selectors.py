@@ -21,3 +21,10 @@ def unread_count(*, user) -> int:
 def email_enabled(*, user) -> bool:
     """No stored choice means yes."""
     return not NotificationPreference.objects.filter(user=user, channel=Channel.EMAIL, enabled=False).exists()
+
+
+def latest_for_user(*, user, limit: int = 3) -> list[Notification]:
+    """The most recent notifications, for the card of "Mon espace"."""
+    return list(
+        Notification.objects.for_user(user).defer("body", "body_html").order_by("-created_at")[:limit]
+    )

@@ -8,4 +8,6 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portail")
 
     def ready(self) -> None:
-        from guichet.portal import personal_data  # noqa: F401 (registers)
+        from guichet.portal import cards, personal_data  # noqa: F401 (personal_data registers)
+
+        cards.register()

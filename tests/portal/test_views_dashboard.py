@@ -121,3 +121,40 @@ def test_my_space_sends_an_anonymous_visitor_to_the_login_page(client):
 def test_my_space_refuses_post(client):
     login(client, UserFactory())
     assert client.post(reverse("portal:dashboard")).status_code == 405
+
+
+def test_my_space_shows_the_latest_notifications_and_the_unread_count(client):
+    from guichet.notify import services as notify_services
+
+    user = UserFactory()
+    for number in range(5):
+        notify_services.notify(
+            user=user, kind="message", context={"subject": f"Objet {number}", "message": "Texte."}
+        )
+    login(client, user)
+
+    response = client.get(reverse("portal:dashboard"))
+
+    assertContains(response, '<h2 class="card__title">Mes notifications</h2>', html=True)
+    assertContains(response, "5 notifications non lues.")
+    assertContains(response, "Objet 4")
+    assertNotContains(response, "Objet 1")
+    assertContains(
+        response, f'<a href="{reverse("audit:data_access")}">Qui a consulté mes données</a>', html=True
+    )
+
+
+def test_my_space_keeps_a_fixed_number_of_queries(client, django_assert_max_num_queries):
+    from guichet.notify import services as notify_services
+
+    user = UserFactory()
+    for number in range(30):
+        notify_services.notify(
+            user=user, kind="message", context={"subject": f"Objet {number}", "message": "."}
+        )
+    login(client, user)
+    client.get(reverse("portal:dashboard"))  # warms the town cache
+
+    # session, user, unread count in the header, the card's latest and unread count
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("portal:dashboard")).status_code == 200
