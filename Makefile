@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml | check-python
 install: $(STAMP)
 
 messages: install
-	$(MANAGE) compilemessages --ignore '.venv/*' -v 0
+	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then $(MANAGE) compilemessages --ignore '.venv/*' -v 0; fi
 
 demo: setup-demo serve
 
