@@ -32,7 +32,9 @@ $(STAMP): pyproject.toml | check-python
 install: $(STAMP)
 
 messages: install
-	@if ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then $(MANAGE) compilemessages --ignore '.venv/*' -v 0; fi
+	@# The compiled catalogues are committed too, for machines without gettext's msgfmt.
+	@if command -v msgfmt >/dev/null && ls locale/*/LC_MESSAGES/django.po >/dev/null 2>&1; then \
+	  $(MANAGE) compilemessages --ignore '.venv/*' -v 0; fi
 
 demo: setup-demo serve
 
@@ -50,6 +52,7 @@ lint: install
 	$(MANAGE) makemigrations --check --dry-run -v 0
 	DJANGO_DEBUG=false SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ALLOWED_HOSTS=guichet.example.fr REDIS_URL=redis://127.0.0.1:6379/0 \
+	  COFFRE_KEKS=lint:$$($(PY) -c 'import base64, secrets; print(base64.b64encode(secrets.token_bytes(32)).decode())') \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 test: install messages lint

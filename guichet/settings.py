@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "guichet.audit",
     "guichet.notify",
     "guichet.portal",
+    "coffre",
+    "regie",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -44,6 +46,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "django_htmx",
+    # Gapless invoice, credit-note and receipt numbers for the régie.
+    "sequences",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +140,10 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-notification-deliveries": {
         "task": "guichet.notify.tasks.requeue_stale_deliveries",
         "schedule": 900.0,
+    },
+    "regie-recheck-pending-payments": {
+        "task": "regie.tasks.recheck_pending_payments",
+        "schedule": 300.0,
     },
 }
 
@@ -260,6 +268,18 @@ STORAGES = {
         )
     },
 }
+# Vault (coffre). COFFRE_KEKS: master keys "id:base64 of 32 bytes", comma-separated, newest
+# first (the first wraps, all unwrap; rotate by prepending one, then `manage.py coffre_rotate_kek`).
+# The default is a DEMO key published here: `check --deploy` refuses it (coffre.E001).
+COFFRE_KEKS = env.list("COFFRE_KEKS", default=["demo-only:G8P9Nv3r/TGIVYIGiM2tMGEmu6VL7zC3oPycsvA8ghQ="])
+COFFRE_QUOTA_BYTES = env.int("COFFRE_QUOTA_BYTES", default=200 * 1024 * 1024)
+COFFRE_MAX_FILE_BYTES = env.int("COFFRE_MAX_FILE_BYTES", default=20 * 1024 * 1024)
+COFFRE_EXPIRY_SOON_DAYS = env.int("COFFRE_EXPIRY_SOON_DAYS", default=30)
+# Encrypted blobs only; S3-compatible storage: see coffre/storage.py.
+STORAGES["coffre"] = {
+    "BACKEND": "coffre.storage.VaultFileSystemStorage",
+    "OPTIONS": {"location": env.path("COFFRE_STORAGE_LOCATION", default=BASE_DIR / "var" / "coffre")},
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -289,6 +309,33 @@ else:
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Mairie <ne-pas-repondre@guichet.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Régie (treasury) and its payment providers. The demo and the tests pay through
+# regie/fake_stripe.py, a local stand-in for Stripe's Checkout API and hosted
+# page; production sets REGIE_FAKE_PROVIDER=false and the real keys.
+REGIE_SERVICE_SLUG = env("REGIE_SERVICE_SLUG", default="regie")
+REGIE_PAYMENT_BACKEND = env("REGIE_PAYMENT_BACKEND", default="stripe")  # "stripe" or "payfip"
+REGIE_FAKE_PROVIDER = env.bool("REGIE_FAKE_PROVIDER", default=DEBUG)
+REGIE_CHECKOUT_TTL_MINUTES = env.int("REGIE_CHECKOUT_TTL_MINUTES", default=30)  # Stripe's minimum
+REGIE_PENDING_RECHECK_MINUTES = env.int("REGIE_PENDING_RECHECK_MINUTES", default=15)
+REGIE_PAYMENT_SUCCESS_URL = env("REGIE_PAYMENT_SUCCESS_URL", default="/mon-espace/")
+REGIE_PAYMENT_CANCEL_URL = env("REGIE_PAYMENT_CANCEL_URL", default="/mon-espace/")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_demo_guichet")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_demo_guichet")
+STRIPE_API_BASE = env(
+    "STRIPE_API_BASE",
+    default=f"{SITE_URL.rstrip('/')}/regie/demo-paiement"
+    if REGIE_FAKE_PROVIDER
+    else "https://api.stripe.com",
+)
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)  # seconds, per HTTP attempt
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_WEBHOOK_TOLERANCE = 300  # seconds: an older signed timestamp is a replay
+PAYFIP_API_URL = env("PAYFIP_API_URL", default="https://www.payfip.gouv.fr/tpa/services/securite")
+PAYFIP_PAYMENT_URL = env("PAYFIP_PAYMENT_URL", default="https://www.payfip.gouv.fr/tpa/paiementws.web")
+PAYFIP_NUMCLI = env("PAYFIP_NUMCLI", default="")
+PAYFIP_SAISIE = env("PAYFIP_SAISIE", default="T")  # T test, X activation, W production
+PAYFIP_TIMEOUT = env.float("PAYFIP_TIMEOUT", default=10.0)
 
 LOGGING = {
     "version": 1,

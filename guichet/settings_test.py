@@ -30,3 +30,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_ROOT = BASE_DIR / "var" / "test-media" / _worker  # noqa: F405
+STORAGES["coffre"] = {
+    **STORAGES["coffre"],
+    "OPTIONS": {"location": BASE_DIR / "var" / "test-coffre" / _worker},  # noqa: F405
+}

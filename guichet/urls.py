@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
 admin.site.site_header = _("Administration du guichet")
 admin.site.site_title = _("Administration du guichet")
@@ -20,7 +21,9 @@ urlpatterns = [
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("compte/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Visitors choose their language too, signed in or not.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("regie/", include("regie.urls")),
     path("", include("guichet.accounts.urls")),
     path("", include("guichet.audit.urls")),
     path("", include("guichet.notify.urls")),

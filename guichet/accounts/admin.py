@@ -41,7 +41,9 @@ class UserAdmin(BaseUserAdmin):
             services.reset_second_factor(actor=request.user, user=user)
         messages.success(
             request,
-            _("Double authentification réinitialisée : la personne devra enrôler un nouvel appareil."),
+            _(
+                "Double authentification réinitialisée : à sa prochaine connexion, la personne configurera un nouveau téléphone."
+            ),
         )
 
 

@@ -12,7 +12,7 @@ class SignupForm(forms.Form):
     """Extra sign-up fields, mixed into allauth's form (ACCOUNT_SIGNUP_FORM_CLASS)."""
 
     first_name = forms.CharField(label=_("Prénom"), max_length=150)
-    last_name = forms.CharField(label=_("Nom"), max_length=150)
+    last_name = forms.CharField(label=_("Nom de famille"), max_length=150)
     accept_terms = forms.BooleanField(
         label=_("J'ai lu et j'accepte les conditions générales d'utilisation"),
         error_messages={"required": _("Vous devez accepter les conditions générales d'utilisation.")},

@@ -46,7 +46,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("adresse électronique"), max_length=254)
     first_name = models.CharField(_("prénom"), max_length=150, blank=True)
-    last_name = models.CharField(_("nom"), max_length=150, blank=True)
+    last_name = models.CharField(_("nom de famille"), max_length=150, blank=True)
     phone = models.CharField(_("téléphone"), max_length=32, blank=True)
     address_line = models.CharField(_("adresse"), max_length=255, blank=True)
     address_complement = models.CharField(_("complément d'adresse"), max_length=255, blank=True)

@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AppendOnlyError(Exception):
@@ -41,7 +42,7 @@ class AuditEvent(AppendOnlyModel):
     actor_id = models.BigIntegerField(_("auteur"), null=True, blank=True, db_index=True)
     action = models.CharField(_("action"), max_length=64)
     target_type = models.CharField(_("type d'objet"), max_length=64, blank=True)
-    target_id = models.CharField(_("objet"), max_length=64, blank=True)
+    target_id = models.CharField(pgettext_lazy("audit", "objet"), max_length=64, blank=True)
     owner_party_id = models.BigIntegerField(_("titulaire des données"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     request_id = models.CharField(_("identifiant de requête"), max_length=64, blank=True)

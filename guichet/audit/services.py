@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import connection, models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from guichet import context
 from guichet.audit.models import AuditEvent, AuditSeal
@@ -160,9 +161,12 @@ class VerificationResult:
     @property
     def message(self) -> str:
         if self.ok:
-            return _(
+            return ngettext(
+                "Journal d'audit intact : %(checked)d événement scellé vérifié "
+                "(jusqu'au n° %(last)d), %(pending)d en attente de scellement.",
                 "Journal d'audit intact : %(checked)d événements scellés vérifiés "
-                "(jusqu'au n° %(last)d), %(pending)d en attente de scellement."
+                "(jusqu'au n° %(last)d), %(pending)d en attente de scellement.",
+                self.checked,
             ) % {"checked": self.checked, "last": self.last_seq, "pending": self.pending}
         return _("Journal d'audit altéré au n° %(seq)d : %(problem)s") % {
             "seq": self.first_bad_seq,

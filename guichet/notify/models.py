@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from guichet.notify.enums import Channel, DeliveryStatus
 
@@ -33,7 +34,7 @@ class Notification(models.Model):
         db_index=False,
     )
     kind = models.CharField(_("type"), max_length=64)
-    subject = models.CharField(_("objet"), max_length=SUBJECT_MAX_LENGTH)
+    subject = models.CharField(pgettext_lazy("e-mail", "objet"), max_length=SUBJECT_MAX_LENGTH)
     body = models.TextField(_("texte"))
     # Rendered once from the kind's body.html, with autoescaping, so the e-mail can show it as is.
     body_html = models.TextField(_("texte mis en forme"))

@@ -18,7 +18,7 @@ class NewsQuerySet(models.QuerySet):
 
 class NewsItem(models.Model):
     title = models.CharField(_("titre"), max_length=200)
-    slug = models.SlugField(_("adresse"), max_length=200, unique=True)
+    slug = models.SlugField(_("adresse de la page"), max_length=200, unique=True)
     topic = models.CharField(_("rubrique"), max_length=20, choices=NewsTopic.choices, default=NewsTopic.TOWN)
     summary = models.CharField(_("résumé"), max_length=300)
     body = models.TextField(_("texte"), help_text=_("Texte simple ; une ligne vide sépare deux paragraphes."))

@@ -186,7 +186,7 @@ def test_header_count_costs_one_query_and_none_for_visitors(client):
     tell(user)
     login(client, user)
     with CaptureQueriesContext(connection) as queries:
-        client.get(reverse("portal:dashboard"))
+        client.get(reverse("portal:home"))
     assert sum('"notify_notification"' in query["sql"] for query in queries) == 1
 
     client.logout()

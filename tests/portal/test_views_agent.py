@@ -45,7 +45,7 @@ def test_agent_of_an_inactive_service_is_told_they_have_none(client):
     response = client.get(AGENT_HOME)
 
     assertContains(
-        response, '<p class="empty-state__title">Vous n\'êtes rattaché à aucun service</p>', html=True
+        response, '<p class="empty-state__title">Aucun service ne vous est encore attribué</p>', html=True
     )
     assertNotContains(response, "Ancien service")
 
