@@ -53,6 +53,9 @@ def test_citizen_signs_up_confirms_the_address_and_reaches_my_space(page):
         page.keyboard.press("Tab")
         visited.append(focused_element(page)["name"])
     assert visited == ["first_name", "last_name", "email", "password1", "password2", "accept_terms", None]
+    # Then the link to the terms, read with the box, then the button.
+    assert focused_element(page)["tag"] == "A"
+    page.keyboard.press("Tab")
     assert focused_element(page)["tag"] == "BUTTON"
 
     first_name.fill("Camille")
@@ -65,6 +68,7 @@ def test_citizen_signs_up_confirms_the_address_and_reaches_my_space(page):
     terms.focus()
     page.keyboard.press("Space")
     expect(terms).to_be_checked()
+    page.keyboard.press("Tab")  # the link to the terms
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
 
