@@ -316,12 +316,17 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REGIE_SERVICE_SLUG = env("REGIE_SERVICE_SLUG", default="regie")
 REGIE_PAYMENT_BACKEND = env("REGIE_PAYMENT_BACKEND", default="stripe")  # "stripe" or "payfip"
 REGIE_FAKE_PROVIDER = env.bool("REGIE_FAKE_PROVIDER", default=DEBUG)
-REGIE_CHECKOUT_TTL_MINUTES = env.int("REGIE_CHECKOUT_TTL_MINUTES", default=30)  # Stripe's minimum
+# Stripe wants a Checkout Session to live 30 minutes at least after its creation,
+# which comes a little after our payment row: 35.
+REGIE_CHECKOUT_TTL_MINUTES = env.int("REGIE_CHECKOUT_TTL_MINUTES", default=35)
 REGIE_PENDING_RECHECK_MINUTES = env.int("REGIE_PENDING_RECHECK_MINUTES", default=15)
 REGIE_PAYMENT_SUCCESS_URL = env("REGIE_PAYMENT_SUCCESS_URL", default="/mon-espace/")
 REGIE_PAYMENT_CANCEL_URL = env("REGIE_PAYMENT_CANCEL_URL", default="/mon-espace/")
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_demo_guichet")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_demo_guichet")
+# Without the fake, no default: an empty webhook secret refuses every webhook (fail closed).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_demo_guichet" if REGIE_FAKE_PROVIDER else "")
+STRIPE_WEBHOOK_SECRET = env(
+    "STRIPE_WEBHOOK_SECRET", default="whsec_demo_guichet" if REGIE_FAKE_PROVIDER else ""
+)
 STRIPE_API_BASE = env(
     "STRIPE_API_BASE",
     default=f"{SITE_URL.rstrip('/')}/regie/demo-paiement"

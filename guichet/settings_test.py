@@ -34,3 +34,17 @@ STORAGES["coffre"] = {
     **STORAGES["coffre"],
     "OPTIONS": {"location": BASE_DIR / "var" / "test-coffre" / _worker},  # noqa: F405
 }
+
+# Régie: never a real provider. Each test that pays starts tests.regie's local
+# fakes and points these at them; anything else fails fast on a closed port.
+REGIE_PAYMENT_BACKEND = "stripe"
+REGIE_FAKE_PROVIDER = True
+STRIPE_SECRET_KEY = "sk_test_guichet"  # noqa: S105 (tests only, no real key)
+STRIPE_WEBHOOK_SECRET = "whsec_test_guichet"  # noqa: S105 (tests only)
+STRIPE_API_BASE = "http://127.0.0.1:9"
+STRIPE_TIMEOUT = 2.0
+STRIPE_MAX_NETWORK_RETRIES = 2
+PAYFIP_API_URL = "http://127.0.0.1:9/tpa/services/securite"
+PAYFIP_PAYMENT_URL = "http://127.0.0.1:9/tpa/paiementws.web"
+PAYFIP_NUMCLI = "123456"
+PAYFIP_TIMEOUT = 2.0

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoffreConfig(AppConfig):
+    name = "coffre"
+    label = "coffre"
+    verbose_name = _("Coffre-fort numérique")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from coffre import checks, personal_data  # noqa: F401 (registers)

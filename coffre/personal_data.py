@@ -1,0 +1,85 @@
+"""What the vault holds about a person, how it is exported and erased (personal-data registry).
+
+The documents' bytes are personal data too, but encrypted and exported as
+files by the vault's ZIP export; this registry's export lists what is known
+about them (titles, dates, fingerprints) for the RGPD export.
+"""
+
+from django.utils import timezone
+
+from coffre import services
+from coffre.models import (
+    DataKey,
+    Document,
+    DocumentType,
+    DocumentVersion,
+    Grant,
+    ShreddingLog,
+    vault_party_ids,
+)
+from guichet.accounts import registry
+from guichet.accounts.models import Party
+
+
+def export(user) -> dict:
+    """Metadata of the documents of every vault the user may open (their own, household, association)."""
+    documents = (
+        Document.objects.filter(owner_id__in=vault_party_ids(user))
+        .select_related("document_type")
+        .prefetch_related("versions")
+        .order_by("owner_id", "pk")
+    )
+    return {
+        "documents": [
+            {
+                "titulaire": document.owner_id,
+                "type": document.document_type.code,
+                "intitulé": document.title,
+                "date_émission": document.issue_date.isoformat() if document.issue_date else None,
+                "fin_validité": document.expiry_date.isoformat() if document.expiry_date else None,
+                "versions": [
+                    {
+                        "version": version.number,
+                        "fichier": version.filename,
+                        "type_fichier": version.mime_type,
+                        "taille": version.size,
+                        "sha256": version.sha256,
+                        "déposé_le": timezone.localtime(version.created_at).isoformat(),
+                        "version_en_cours": version.pk == document.current_version_id,
+                    }
+                    for version in sorted(document.versions.all(), key=lambda v: v.number)
+                ],
+            }
+            for document in documents
+        ]
+    }
+
+
+def erase(user) -> None:
+    """Crypto-shred the person's own vault. Household and association vaults stay with their
+    other members; the person's access to them ends with their memberships."""
+    for party in Party.objects.filter(person=user):
+        services.shred(actor=None, owner=party)
+
+
+registry.declare(
+    app_label="coffre",
+    personal_fields={
+        # What a person calls and dates their papers, and the name of the file they sent.
+        Document: ("title", "issue_date", "expiry_date"),
+        DocumentVersion: ("filename", "uploaded_by"),
+        # Who shared what with which service, and why (a reference such as demarches.request:12).
+        Grant: ("purpose", "granted_by", "revoked_by"),
+        DataKey: (),
+        DocumentType: (),
+        ShreddingLog: (),
+    },
+    exporter=export,
+    eraser=erase,
+    not_personal={
+        # The administrators' catalogue of document kinds, the same for everyone.
+        DocumentType: ("label",),
+        # 128 random bits naming a ciphertext file: nothing of the person or the file's name.
+        DocumentVersion: ("blob_name",),
+    },
+)

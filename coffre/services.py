@@ -1,0 +1,697 @@
+"""Every state change of the vault, and the one read that releases plaintext.
+
+Public API (keyword-only arguments, `actor` first; every refusal is a
+`coffre.exceptions.VaultError` with a French `message`):
+
+Documents
+    store_document(actor, owner, uploaded, document_type, title, issue_date, expiry_date, replaces)
+    store_document_from_file(actor, owner, source, filename, document_type, title, ...)
+    update_document(actor, document, title, issue_date, expiry_date)
+    delete_document(actor, document)
+    delete_version(actor, version)
+Reading
+    open_plaintext(actor, version) -> PlaintextStream
+    verify_version(version) -> sha256
+Sharing
+    grant_access(actor, document, service, purpose, expires_at) -> Grant
+    revoke_grant(actor, grant) -> Grant
+Keys
+    shred(actor, owner) -> ShredResult
+    rotate_kek(batch_size) -> RotationResult
+    apply_shredding_log(extra_entries) -> ShreddingLogResult
+    purge_orphan_blobs(older_than) -> int
+
+Blobs are deleted after the commit that forgets them, so a rollback never
+leaves a row pointing at nothing; a blob whose row was rolled back is an
+unreadable orphan (its key went with the row) that `purge_orphan_blobs` removes.
+"""
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import partial
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from coffre import crypto, keys, perms, storage
+from coffre.enums import MimeType, ValidityRule
+from coffre.exceptions import (
+    DocumentTypeNotAllowed,
+    ExpiryDateRequired,
+    InvalidDates,
+    InvalidGrant,
+    QuotaExceeded,
+    VaultAccessDenied,
+    VaultIntegrityError,
+    VaultKeyError,
+)
+from coffre.models import (
+    PURPOSE_PATTERN,
+    DataKey,
+    Document,
+    DocumentType,
+    DocumentVersion,
+    Grant,
+    ShreddingLog,
+)
+from coffre.uploads import EncryptedUpload
+from guichet import audit
+from guichet.accounts.models import Party, Service
+
+logger = logging.getLogger(__name__)
+
+
+# Helpers ------------------------------------------------------------------------------------
+
+
+def _check_can_manage(actor, owner: Party) -> None:
+    if not perms.can_manage_documents(actor, owner):
+        raise VaultAccessDenied()
+
+
+def _expiry_date(
+    document_type: DocumentType, issue_date: date | None, expiry_date: date | None
+) -> date | None:
+    """The date given, else the type's rule: N days after issue (or today), or required."""
+    if issue_date and expiry_date and expiry_date < issue_date:
+        raise InvalidDates()
+    if expiry_date is not None:
+        return expiry_date
+    if document_type.validity_rule == ValidityRule.END_DATE:
+        raise ExpiryDateRequired()
+    return document_type.default_expiry(issue_date or timezone.localdate())
+
+
+def _lock_data_key(owner: Party) -> DataKey:
+    """The owner's DataKey row, created on first use, locked FOR UPDATE until commit.
+
+    Two first uploads at once both insert; ON CONFLICT DO NOTHING makes the
+    second wait for the first and keep its key.
+    """
+    row = DataKey.objects.select_for_update().filter(party=owner).first()
+    if row is None:
+        DataKey.objects.bulk_create([keys.new_data_key(party_id=owner.pk)], ignore_conflicts=True)
+        row = DataKey.objects.select_for_update().get(party=owner)
+    return row
+
+
+def used_bytes(*, owner_id: int) -> int:
+    """Bytes counted against the quota: every version kept, the old ones included."""
+    return DocumentVersion.objects.filter(document__owner_id=owner_id).aggregate(
+        total=Coalesce(Sum("size"), 0)
+    )["total"]
+
+
+def _delete_blobs(names: list[str]) -> None:
+    vault = storage.vault_storage()
+    for name in names:
+        try:
+            vault.delete(name)
+        except Exception:
+            # The key is gone with the row: the blob is unreadable; the orphan purge retries.
+            logger.exception("Could not delete vault blob %s", name)
+
+
+def _delete_blobs_on_commit(names: list[str]) -> None:
+    if names:
+        transaction.on_commit(partial(_delete_blobs, list(names)))
+
+
+# Storing ------------------------------------------------------------------------------------
+
+
+def store_document(
+    *,
+    actor,
+    owner: Party,
+    uploaded: EncryptedUpload,
+    document_type: DocumentType,
+    title: str,
+    issue_date: date | None = None,
+    expiry_date: date | None = None,
+    replaces: Document | None = None,
+) -> DocumentVersion:
+    """Keep an encrypted upload in `owner`'s vault, as a new document or a new version of `replaces`.
+
+    The quota is checked under a lock on the owner's DataKey row, so two
+    uploads at once cannot both take the last free bytes. Rows and audit event
+    are written in one transaction; on any failure the blob is deleted, so
+    nothing is half-saved. `actor=None` is the system (a generated document).
+    Returns the new version (its document has it as current version).
+    """
+    try:
+        version = _store(
+            actor=actor,
+            owner=owner,
+            uploaded=uploaded,
+            document_type=document_type,
+            title=title,
+            issue_date=issue_date,
+            expiry_date=expiry_date,
+            replaces=replaces,
+        )
+    except BaseException:
+        uploaded.discard()
+        raise
+    uploaded.mark_stored()
+    return version
+
+
+@transaction.atomic
+def _store(
+    *,
+    actor,
+    owner: Party,
+    uploaded: EncryptedUpload,
+    document_type: DocumentType,
+    title: str,
+    issue_date: date | None,
+    expiry_date: date | None,
+    replaces: Document | None,
+) -> DocumentVersion:
+    _check_can_manage(actor, owner)
+    if replaces is not None and replaces.owner_id != owner.pk:
+        raise VaultAccessDenied()
+    if not document_type.is_active or not document_type.allows(owner.kind):
+        raise DocumentTypeNotAllowed()
+    expiry_date = _expiry_date(document_type, issue_date, expiry_date)
+    content_key = uploaded.content_key()
+
+    data_key = _lock_data_key(owner)
+    used = used_bytes(owner_id=owner.pk)
+    limit = settings.COFFRE_QUOTA_BYTES
+    if used + uploaded.size > limit:
+        raise QuotaExceeded(available=limit - used, size=uploaded.size)
+
+    context = keys.content_key_context(
+        data_key=data_key, blob_name=uploaded.blob_name, size=uploaded.size, sha256=uploaded.sha256
+    )
+    wrapped = crypto.wrap_key(content_key, wrapping_key=keys.unwrap_data_key(data_key), context=context)
+
+    title = title.strip() or document_type.label
+    if replaces is None:
+        document = Document.objects.create(
+            owner=owner,
+            document_type=document_type,
+            title=title,
+            issue_date=issue_date,
+            expiry_date=expiry_date,
+        )
+        number = 1
+    else:
+        document = Document.objects.select_for_update().get(pk=replaces.pk, owner=owner)
+        number = (document.versions.aggregate(last=Max("number"))["last"] or 0) + 1
+        document.document_type = document_type
+        document.title = title
+        document.issue_date = issue_date
+        document.expiry_date = expiry_date
+    version = DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        data_key=data_key,
+        blob_name=uploaded.blob_name,
+        wrapped_content_key=wrapped,
+        size=uploaded.size,
+        mime_type=uploaded.mime_type,
+        sha256=uploaded.sha256,
+        filename=uploaded.name,
+        uploaded_by=actor,
+    )
+    document.current_version = version
+    document.save()
+    audit.record(
+        actor=actor,
+        action="coffre.document.create" if replaces is None else "coffre.version.create",
+        target=document,
+        owner=owner,
+        version=version.pk,
+        number=number,
+        type=document_type.code,
+        mime=MimeType(uploaded.mime_type).code,
+        size=uploaded.size,
+    )
+    return version
+
+
+def store_document_from_file(
+    *,
+    actor,
+    owner: Party,
+    source: BinaryIO | Iterable[bytes],
+    filename: str,
+    document_type: DocumentType,
+    title: str,
+    issue_date: date | None = None,
+    expiry_date: date | None = None,
+    replaces: Document | None = None,
+    max_bytes: int | None = None,
+) -> DocumentVersion:
+    """`store_document` for bytes that do not come through an HTTP upload (a generated PDF,
+    an import, the bench): the same checks, encryptor and limits as the upload handler.
+
+    The file is encrypted into its blob before any lock is taken: a long read
+    never holds the owner's lock.
+    """
+    _check_can_manage(actor, owner)
+    upload = EncryptedUpload(original_name=filename, max_bytes=max_bytes)
+    try:
+        for piece in crypto.iter_source(source):
+            upload.write(piece)
+        upload.finish()
+    except BaseException:
+        upload.discard()  # a refusal has done it already; a failing source has not
+        raise
+    return store_document(
+        actor=actor,
+        owner=owner,
+        uploaded=upload,
+        document_type=document_type,
+        title=title,
+        issue_date=issue_date,
+        expiry_date=expiry_date,
+        replaces=replaces,
+    )
+
+
+# Changing and deleting ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def update_document(
+    *, actor, document: Document, title: str, issue_date: date | None, expiry_date: date | None
+) -> Document:
+    """Rename a document or correct its dates; its bytes and versions do not change."""
+    document = (
+        Document.objects.select_for_update().select_related("owner", "document_type").get(pk=document.pk)
+    )
+    _check_can_manage(actor, document.owner)
+    document.expiry_date = _expiry_date(document.document_type, issue_date, expiry_date)
+    document.title = title.strip() or document.document_type.label
+    document.issue_date = issue_date
+    document.save(update_fields=["title", "issue_date", "expiry_date", "updated_at"])
+    audit.record(actor=actor, action="coffre.document.update", target=document, owner=document.owner_id)
+    return document
+
+
+@transaction.atomic
+def delete_document(*, actor, document: Document) -> None:
+    """Delete a document, all its versions and its grants; the blobs go after the commit."""
+    document = Document.objects.select_for_update().select_related("owner").get(pk=document.pk)
+    _check_can_manage(actor, document.owner)
+    blobs = list(document.versions.values_list("blob_name", flat=True))
+    document_id, owner_id = document.pk, document.owner_id
+    document.delete()
+    audit.record(
+        actor=actor,
+        action="coffre.document.delete",
+        target=f"coffre.document:{document_id}",
+        owner=owner_id,
+        versions=len(blobs),
+    )
+    _delete_blobs_on_commit(blobs)
+
+
+@transaction.atomic
+def delete_version(*, actor, version: DocumentVersion) -> Document | None:
+    """Delete one version. The newest remaining one becomes current; deleting the only
+    version deletes the document (returns None then)."""
+    document = Document.objects.select_for_update().select_related("owner").get(pk=version.document_id)
+    _check_can_manage(actor, document.owner)
+    version = DocumentVersion.objects.get(pk=version.pk, document=document)
+    if not document.versions.exclude(pk=version.pk).exists():
+        delete_document(actor=actor, document=document)
+        return None
+    blob, version_id = version.blob_name, version.pk
+    version.delete()
+    if document.current_version_id == version_id or document.current_version_id is None:
+        document.current_version = document.versions.order_by("-number").first()
+        document.save(update_fields=["current_version", "updated_at"])
+    audit.record(
+        actor=actor,
+        action="coffre.version.delete",
+        target=document,
+        owner=document.owner_id,
+        version=version_id,
+    )
+    _delete_blobs_on_commit([blob])
+    return document
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+class PlaintextStream:
+    """The plaintext of one version, chunk by chunk, for StreamingHttpResponse.
+
+    Each chunk is authenticated before it is yielded. A tampered blob raises
+    VaultIntegrityError in the middle of the iteration: by then the response's
+    headers are sent and the client sees a cut download, never altered bytes.
+    Closing it (StreamingHttpResponse does) closes the blob.
+    """
+
+    def __init__(self, *, fileobj, content_key: bytes, version: DocumentVersion):
+        self.size = version.size
+        self.mime_type = version.mime_type
+        self.filename = version.filename
+        self.sha256 = version.sha256
+        self._file = fileobj
+        self._chunks = crypto.StreamDecryptor(content_key).decrypt(fileobj)
+
+    def __iter__(self) -> "PlaintextStream":
+        return self
+
+    def __next__(self) -> bytes:
+        try:
+            return next(self._chunks)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        self._chunks.close()
+        self._file.close()
+
+
+def _open_blob(version: DocumentVersion):
+    try:
+        return storage.vault_storage().open(version.blob_name, "rb")
+    except FileNotFoundError:
+        raise VaultIntegrityError() from None
+
+
+def open_plaintext(*, actor, version: DocumentVersion) -> PlaintextStream:
+    """Check that `actor` may read this version, audit the read, and return its plaintext stream.
+
+    Who may: the owner's members whose role opens the vault (any version), or
+    an agent of a service holding an active grant on the document (its current
+    version only). Every read writes an audit event owned by the document's
+    owner, so agents' reads show on the owner's "who saw my data" page. Key
+    problems raise here, before any byte is sent.
+    """
+    version = DocumentVersion.objects.select_related("document__owner", "data_key").get(pk=version.pk)
+    document = version.document
+    grant = None
+    if not perms.can_read_documents(actor, document.owner):
+        grant = perms.active_grant(actor, document)
+        if grant is None or document.current_version_id != version.pk:
+            raise VaultAccessDenied()
+    content_key = keys.unwrap_content_key(version)
+    fileobj = _open_blob(version)
+    via = {"grant": grant.pk, "service": grant.service_id} if grant else {}
+    audit.record(
+        actor=actor,
+        action="coffre.document.read",
+        target=document,
+        owner=document.owner_id,
+        version=version.pk,
+        **via,
+    )
+    return PlaintextStream(fileobj=fileobj, content_key=content_key, version=version)
+
+
+def verify_version(*, version: DocumentVersion) -> str:
+    """Decrypt a whole version and check its SHA-256 against the one kept: the integrity proof.
+
+    No plaintext leaves this function; returns the fingerprint, or raises VaultIntegrityError.
+    """
+    version = DocumentVersion.objects.select_related("data_key").get(pk=version.pk)
+    content_key = keys.unwrap_content_key(version)
+    fileobj = _open_blob(version)
+    digest = hashlib.sha256()
+    try:
+        for chunk in crypto.StreamDecryptor(content_key).decrypt(fileobj):
+            digest.update(chunk)
+    finally:
+        fileobj.close()
+    if digest.hexdigest() != version.sha256:
+        raise VaultIntegrityError()
+    return version.sha256
+
+
+# Sharing ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_access(
+    *,
+    actor,
+    document: Document,
+    service: Service,
+    purpose: str,
+    expires_at: datetime,
+    now: datetime | None = None,
+) -> Grant:
+    """Let the agents of `service` read the document's current version for `purpose` until `expires_at`.
+
+    `purpose` points at what the sharing serves ("demarches.request:12"), so the
+    vault imports no other app.
+    """
+    now = now or timezone.now()
+    document = Document.objects.select_related("owner").get(pk=document.pk)
+    _check_can_manage(actor, document.owner)
+    if not service.is_active or expires_at <= now or not re.fullmatch(PURPOSE_PATTERN, purpose):
+        raise InvalidGrant()
+    grant = Grant.objects.create(
+        document=document,
+        service=service,
+        purpose=purpose,
+        granted_by=actor,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    audit.record(
+        actor=actor,
+        action="coffre.grant.create",
+        target=grant,
+        owner=document.owner_id,
+        document=document.pk,
+        service=service.pk,
+        purpose=purpose,
+    )
+    return grant
+
+
+@transaction.atomic
+def revoke_grant(*, actor, grant: Grant) -> Grant:
+    """End a grant now; agents lose access at once. Revoking twice changes nothing."""
+    grant = Grant.objects.select_for_update().select_related("document__owner").get(pk=grant.pk)
+    _check_can_manage(actor, grant.document.owner)
+    if grant.revoked_at is not None:
+        return grant
+    grant.revoked_at = timezone.now()
+    grant.revoked_by = actor
+    grant.save(update_fields=["revoked_at", "revoked_by"])
+    audit.record(
+        actor=actor,
+        action="coffre.grant.revoke",
+        target=grant,
+        owner=grant.document.owner_id,
+        document=grant.document_id,
+    )
+    return grant
+
+
+# Keys: shredding, rotation ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShredResult:
+    party_id: int
+    documents: int
+    versions: int
+
+
+@dataclass(frozen=True)
+class ShreddingLogResult:
+    entries: int
+    keys_destroyed: int
+    documents: int
+    versions: int
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    kek_id: str
+    rewrapped: int
+    already_current: int
+    failed: int
+
+
+def _marker_name(party_id: int, key_uuid: uuid.UUID) -> str:
+    return f"{storage.SHREDDING_PREFIX}/{party_id}.{key_uuid}"
+
+
+def _write_marker(party_id: int, key_uuid: uuid.UUID) -> None:
+    """A copy of the log entry beside the blobs, for a restore whose database predates it."""
+    vault = storage.vault_storage()
+    name = _marker_name(party_id, key_uuid)
+    try:
+        if not vault.exists(name):
+            with vault.open(name, "wb") as marker:
+                marker.write(b"")
+    except Exception:
+        logger.exception("Could not write the shredding marker of party %s", party_id)
+
+
+def _destroy_data_key(data_key: DataKey) -> tuple[int, list[str]]:
+    """Delete a data key with every document and version under it; returns (documents, blob names)."""
+    versions = DocumentVersion.objects.filter(data_key=data_key)
+    blobs = list(versions.values_list("blob_name", flat=True))
+    documents = Document.objects.filter(pk__in=versions.values("document_id"))
+    document_count = documents.count()
+    documents.delete()
+    data_key.delete()
+    return document_count, blobs
+
+
+def shred(*, actor, owner: Party) -> ShredResult:
+    """Crypto-shred `owner`'s vault: destroy their data key, their documents and their blobs.
+
+    Without the data key no content key unwraps, so nothing of theirs decrypts
+    again, even from a copy of the storage taken before. A database backup still
+    holds the wrapped data key: the party and key ids go to ShreddingLog (and a
+    marker beside the blobs) so that a restore re-applies it. The Party row stays.
+    """
+    if not perms.can_shred_vault(actor, owner):
+        raise VaultAccessDenied()
+    with transaction.atomic():
+        data_key = DataKey.objects.select_for_update().filter(party=owner).first()
+        documents, blobs = _destroy_data_key(data_key) if data_key else (0, [])
+        key_uuid = data_key.key_uuid if data_key else None
+        ShreddingLog.objects.create(party_id=owner.pk, data_key_uuid=key_uuid)
+        audit.record(
+            actor=actor,
+            action="coffre.vault.shred",
+            target=owner,
+            owner=owner,
+            documents=documents,
+            versions=len(blobs),
+        )
+        _delete_blobs_on_commit(blobs)
+        if key_uuid is not None:
+            transaction.on_commit(partial(_write_marker, owner.pk, key_uuid))
+    return ShredResult(party_id=owner.pk, documents=documents, versions=len(blobs))
+
+
+def _storage_log_entries() -> set[tuple[int, uuid.UUID]]:
+    vault = storage.vault_storage()
+    if not vault.exists(storage.SHREDDING_PREFIX):
+        return set()
+    entries = set()
+    for name in vault.listdir(storage.SHREDDING_PREFIX)[1]:
+        party_id, _sep, key_uuid = name.partition(".")
+        try:
+            entries.add((int(party_id), uuid.UUID(key_uuid)))
+        except ValueError:
+            logger.warning("Ignored a malformed shredding marker: %s", name)
+    return entries
+
+
+def apply_shredding_log(*, extra_entries: Iterable[tuple[int, uuid.UUID]] = ()) -> ShreddingLogResult:
+    """Destroy again every data key the log names: run after restoring an older backup, before serving.
+
+    The log is the union of the ShreddingLog table, the markers in the vault
+    storage and `extra_entries` (a copy kept elsewhere). Idempotent: a second
+    run finds nothing left to destroy; it also completes the table and markers.
+    """
+    entries = set(
+        ShreddingLog.objects.filter(data_key_uuid__isnull=False).values_list("party_id", "data_key_uuid")
+    )
+    entries |= _storage_log_entries()
+    entries |= {(int(party_id), uuid.UUID(str(key_uuid))) for party_id, key_uuid in extra_entries}
+    destroyed = documents = versions = 0
+    for party_id, key_uuid in sorted(entries, key=lambda entry: (entry[0], str(entry[1]))):
+        with transaction.atomic():
+            ShreddingLog.objects.get_or_create(data_key_uuid=key_uuid, defaults={"party_id": party_id})
+            data_key = DataKey.objects.select_for_update().filter(key_uuid=key_uuid).first()
+            if data_key is not None:
+                count, blobs = _destroy_data_key(data_key)
+                destroyed += 1
+                documents += count
+                versions += len(blobs)
+                audit.record(
+                    actor=None,
+                    action="coffre.vault.shred",
+                    target=f"accounts.party:{party_id}",
+                    owner=party_id,
+                    documents=count,
+                    versions=len(blobs),
+                    replayed=True,
+                )
+                _delete_blobs_on_commit(blobs)
+            transaction.on_commit(partial(_write_marker, party_id, key_uuid))
+    return ShreddingLogResult(
+        entries=len(entries), keys_destroyed=destroyed, documents=documents, versions=versions
+    )
+
+
+def rotate_kek(*, batch_size: int = 500) -> RotationResult:
+    """Re-wrap every data key under the current KEK (the first of COFFRE_KEKS); blobs untouched.
+
+    Batched, one transaction per batch; idempotent (keys already under the
+    current KEK are skipped). A key whose KEK is no longer listed cannot be
+    unwrapped: it is counted as failed and left as it is.
+    """
+    ring = keys.keyring()
+    rewrapped = failed = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                DataKey.objects.select_for_update()
+                .filter(pk__gt=last_pk)
+                .exclude(kek_id=ring.current_id)
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                break
+            now = timezone.now()
+            changed = []
+            for row in batch:
+                try:
+                    data_key = keys.unwrap_data_key(row)
+                except (VaultIntegrityError, VaultKeyError):
+                    failed += 1
+                    logger.error("Vault data key %s cannot be unwrapped with the listed KEKs", row.pk)
+                    continue
+                row.kek_id, row.wrapped_key = ring.wrap_data_key(
+                    data_key, party_id=row.party_id, key_uuid=str(row.key_uuid)
+                )
+                row.rewrapped_at = now
+                changed.append(row)
+            DataKey.objects.bulk_update(changed, ["kek_id", "wrapped_key", "rewrapped_at"])
+            rewrapped += len(changed)
+            last_pk = batch[-1].pk
+    already = DataKey.objects.filter(kek_id=ring.current_id).count() - rewrapped
+    if rewrapped or failed:
+        audit.record(
+            actor=None, action="coffre.kek.rotate", kek=ring.current_id, rewrapped=rewrapped, failed=failed
+        )
+    return RotationResult(kek_id=ring.current_id, rewrapped=rewrapped, already_current=already, failed=failed)
+
+
+def purge_orphan_blobs(*, older_than: timedelta = timedelta(hours=24), now: datetime | None = None) -> int:
+    """Delete blobs no version points at, older than `older_than` (younger ones may be uploads
+    in progress). They come from crashed requests or rolled-back transactions, and their key
+    is lost: this only frees space."""
+    vault = storage.vault_storage()
+    cutoff = (now or timezone.now()) - older_than
+    names = list(storage.iter_blob_names(vault))
+    deleted = 0
+    for start in range(0, len(names), 1000):
+        chunk = names[start : start + 1000]
+        known = set(DocumentVersion.objects.filter(blob_name__in=chunk).values_list("blob_name", flat=True))
+        for name in chunk:
+            if name not in known and vault.get_modified_time(name) < cutoff:
+                vault.delete(name)
+                deleted += 1
+    return deleted

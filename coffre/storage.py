@@ -1,0 +1,110 @@
+"""Where the vault's encrypted blobs live: Django's storage alias ``STORAGES["coffre"]``.
+
+Only ciphertext is ever written there, under random names that say nothing of
+the owner or the file (``blobs/3f/3f9c…``). Writes go through
+``storage.open(name, "wb")`` so that the upload handler can push ciphertext as
+the request body arrives, without a temporary file.
+
+Local folder (default): :class:`VaultFileSystemStorage` under
+``COFFRE_STORAGE_LOCATION`` (``var/coffre``). Files are 0600, created with
+O_EXCL, and fsync'd on close, so the database never points at a blob that a
+power cut could lose.
+
+S3-compatible object storage (beyond one machine): pin ``django-storages[s3]``
+in pyproject.toml, then in settings::
+
+    STORAGES["coffre"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("COFFRE_S3_BUCKET"),
+            "endpoint_url": env("COFFRE_S3_ENDPOINT_URL", default=None),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+
+S3Storage supports ``open(name, "wb")`` (multipart upload of ciphertext parts)
+and ``listdir``, which is all the vault uses. Keep the bucket private and
+unversioned, or expire old versions: a deleted blob must really go, even if a
+copy of it cannot be read without its key.
+"""
+
+import io
+import os
+import secrets
+
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.utils._os import safe_makedirs
+from django.utils.deconstruct import deconstructible
+
+ALIAS = "coffre"
+BLOB_PREFIX = "blobs"
+SHREDDING_PREFIX = "shredding-log"
+
+
+def vault_storage() -> Storage:
+    """The storage of the vault, looked up at each call so that tests may point it elsewhere."""
+    return storages[ALIAS]
+
+
+def new_blob_name() -> str:
+    """128 random bits: no user data in names, no collision, and a fan-out of 256 folders."""
+    token = secrets.token_hex(16)
+    return f"{BLOB_PREFIX}/{token[:2]}/{token}"
+
+
+def iter_blob_names(storage: Storage | None = None):
+    """Every blob name in the storage (for the orphan purge)."""
+    storage = storage or vault_storage()
+    if not storage.exists(BLOB_PREFIX):
+        return
+    folders, files = storage.listdir(BLOB_PREFIX)
+    for name in files:
+        yield f"{BLOB_PREFIX}/{name}"
+    for folder in folders:
+        for name in storage.listdir(f"{BLOB_PREFIX}/{folder}")[1]:
+            yield f"{BLOB_PREFIX}/{folder}/{name}"
+
+
+class _DurableFileIO(io.FileIO):
+    """A file that reaches the disk (file and folder entry) before close() returns."""
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        try:
+            os.fsync(self.fileno())
+        finally:
+            super().close()
+        folder = os.open(os.path.dirname(self.name), os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
+@deconstructible(path="coffre.storage.VaultFileSystemStorage")
+class VaultFileSystemStorage(FileSystemStorage):
+    """A local folder for ciphertext: private modes, exclusive creation, durable writes."""
+
+    def __init__(self, location=None, **kwargs):
+        kwargs.setdefault("file_permissions_mode", 0o600)
+        kwargs.setdefault("directory_permissions_mode", 0o700)
+        super().__init__(location=location, **kwargs)
+
+    def _open(self, name, mode="rb"):
+        if mode == "rb":
+            return super()._open(name, mode)
+        if mode != "wb":
+            raise ValueError("The vault storage opens blobs for reading or for writing, never both.")
+        path = self.path(name)
+        safe_makedirs(os.path.dirname(path), self.directory_permissions_mode, exist_ok=True)
+        # "x": O_CREAT | O_EXCL, a blob is written once and never overwritten.
+        raw = _DurableFileIO(path, "xb", opener=_private_opener)
+        return File(io.BufferedWriter(raw, buffer_size=256 * 1024), name)
+
+
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_CLOEXEC, 0o600)
