@@ -103,6 +103,15 @@ MATRIX: dict[str, Row] = {
     "notify:preferences": Row(named("notify:preferences"), SIGNED_IN),
     # Audit
     "audit:data_access": Row(named("audit:data_access"), SIGNED_IN),
+    # Régie: provider callbacks answer every caller the same way; a call without a
+    # valid signature or payment reference is refused whoever sends it.
+    "regie:stripe_webhook": Row(named("regie:stripe_webhook"), everyone(400), method="post"),
+    "regie:payfip_webhook": Row(named("regie:payfip_webhook"), everyone(400), method="post"),
+    # The demo payment page knows no such session: it has nothing to show anyone.
+    "regie:demo_provider_root": Row(named("regie:demo_provider_root"), everyone(404)),
+    "regie:demo_provider": Row(
+        lambda w: reverse("regie:demo_provider", args=["pay/cs_unknown"]), everyone(404)
+    ),
     # allauth
     "account_login": Row(named("account_login"), ANONYMOUS_ONLY),
     "account_signup": Row(named("account_signup"), ANONYMOUS_ONLY),

@@ -6,10 +6,10 @@ from django.core.mail.backends.filebased import EmailBackend as FileBackend
 
 
 class ConsoleAndFileBackend(BaseEmailBackend):
-    def __init__(self, *, file_path: str, fail_silently: bool = False, **kwargs):
-        super().__init__(fail_silently=fail_silently, **kwargs)
-        self.console = ConsoleBackend(fail_silently=fail_silently)
-        self.file = FileBackend(file_path=file_path, fail_silently=fail_silently)
+    def __init__(self, *, file_path: str, **kwargs):
+        super().__init__(**kwargs)
+        self.console = ConsoleBackend()
+        self.file = FileBackend(file_path=file_path)
 
     def send_messages(self, email_messages) -> int:
         self.console.send_messages(email_messages)
