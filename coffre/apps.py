@@ -9,4 +9,9 @@ class CoffreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from coffre import checks, personal_data  # noqa: F401 (registers)
+        from coffre import cards, checks, personal_data  # noqa: F401 (registers)
+        from coffre.services import EXPIRY_NOTIFICATION_KIND
+        from guichet.notify import kinds
+
+        kinds.register(EXPIRY_NOTIFICATION_KIND)
+        cards.register()

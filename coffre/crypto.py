@@ -45,9 +45,12 @@ fingerprint changed in the database, no longer unwraps.
 import base64
 import binascii
 import hashlib
+import queue
 import re
 import secrets
 import struct
+import threading
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -138,6 +141,92 @@ class _Chunker:
         return pending
 
 
+class ParallelSha256:
+    """SHA-256 of a stream, computed on a helper thread once the stream passes one batch.
+
+    hashlib releases the GIL while it hashes a buffer of more than 2 KiB, so the
+    helper hashes on one core while the caller encrypts and writes on the other.
+    The pieces are copied into BUFFERS reusable buffers of BATCH_BYTES (a memory
+    copy costs a fraction of hashing; reusing them spares the page faults of
+    fresh allocations), each hashed in one call: the helper takes the GIL back
+    once per batch, not once per piece. When every buffer waits to be hashed,
+    the caller waits: memory stays bounded (BUFFERS x BATCH_BYTES). A stream
+    shorter than one batch is hashed in the caller's thread, without a thread.
+    """
+
+    BATCH_BYTES = 1024 * 1024
+    BUFFERS = 4
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+        self._buffer = bytearray(self.BATCH_BYTES)
+        self._filled = 0
+        self._free: queue.SimpleQueue | None = None
+        self._full: queue.SimpleQueue | None = None
+        self._thread: threading.Thread | None = None
+        self._digest: str | None = None
+        self._stop: weakref.finalize | None = None
+
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        if self._digest is not None:
+            raise RuntimeError("The digest is already computed.")
+        view = memoryview(data).cast("B")
+        while view:
+            room = self.BATCH_BYTES - self._filled
+            piece = view[:room]
+            self._buffer[self._filled : self._filled + len(piece)] = piece
+            self._filled += len(piece)
+            view = view[len(piece) :]
+            if self._filled == self.BATCH_BYTES:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._thread is None:
+            self._free, self._full = queue.SimpleQueue(), queue.SimpleQueue()
+            for _ in range(self.BUFFERS - 1):
+                self._free.put(bytearray(self.BATCH_BYTES))
+            self._thread = threading.Thread(
+                target=_hash_batches,
+                args=(self._full, self._free, self._hash),
+                name="coffre-sha256",
+                daemon=True,
+            )
+            self._thread.start()
+            # An encryptor dropped without finishing (a refused upload) still ends its helper.
+            self._stop = weakref.finalize(self, self._full.put, None)
+        self._full.put((self._buffer, self._filled))
+        self._buffer = self._free.get()  # waits while every other buffer is being hashed
+        self._filled = 0
+
+    def hexdigest(self) -> str:
+        if self._digest is None:
+            if self._thread is None:
+                self._hash.update(memoryview(self._buffer)[: self._filled])
+            else:
+                if self._filled:
+                    self._full.put((self._buffer, self._filled))
+                self._stop()  # the end marker, once
+                self._thread.join()
+            self._buffer, self._filled = bytearray(), 0
+            self._digest = self._hash.hexdigest()
+        return self._digest
+
+    def close(self) -> None:
+        """Stop hashing (the stream was abandoned); safe to call twice or after `hexdigest`."""
+        self._buffer, self._filled = bytearray(), 0
+        if self._stop is not None and self._stop.alive:
+            self._stop()
+            self._thread.join()
+
+
+def _hash_batches(full: queue.SimpleQueue, free: queue.SimpleQueue, digest) -> None:
+    # A function, not a method: the thread must not keep its ParallelSha256 alive.
+    while (batch := full.get()) is not None:
+        buffer, size = batch
+        digest.update(memoryview(buffer)[:size])
+        free.put(buffer)
+
+
 class StreamEncryptor:
     """Encrypts a stream pushed piece by piece (`update`, then `finalize`) or pulled (`encrypt`).
 
@@ -159,7 +248,7 @@ class StreamEncryptor:
         self._counter = 0
         self._header_sent = False
         self._finished = False
-        self._sha256 = hashlib.sha256()
+        self._sha256 = ParallelSha256()
         self.size = 0
 
     @property
@@ -167,6 +256,10 @@ class StreamEncryptor:
         if not self._finished:
             raise RuntimeError("The fingerprint is known once the stream is finalised.")
         return self._sha256.hexdigest()
+
+    def close(self) -> None:
+        """Abandon the stream (a refused upload): stops the fingerprint's helper thread."""
+        self._sha256.close()
 
     def _seal(self, chunk: bytes | memoryview, *, last: bool) -> bytes:
         if self._counter >= MAX_CHUNKS:
@@ -198,6 +291,7 @@ class StreamEncryptor:
         out = self._start()
         out.append(self._seal(self._chunker.last(), last=True))
         self._finished = True
+        self._sha256.hexdigest()  # waits for the helper thread, if any
         return out
 
     def encrypt(self, source: BinaryIO | Iterable[bytes]) -> Iterator[bytes]:

@@ -34,3 +34,10 @@ class ExpiryStatus(models.TextChoices):
     VALID = "valid", _("Valide")
     EXPIRES_SOON = "expires_soon", _("Expire bientôt")
     EXPIRED = "expired", _("Expiré")
+
+    @property
+    def tone(self) -> str:
+        """The colour of its badge (components/status_badge.html)."""
+        return {"none": "neutral", "valid": "success", "expires_soon": "warning", "expired": "danger"}[
+            self.value
+        ]

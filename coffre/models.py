@@ -3,11 +3,12 @@
 Reading order: DocumentType (configured by administrators) → DataKey (one per
 owner party) → Document (a paper in an owner's vault) → DocumentVersion (one
 encrypted blob each) → Grant (a document shared with a service for a purpose)
-→ ShreddingLog (owners whose keys were destroyed, ids only).
+→ ReminderSent (expiry reminders already sent) → ShreddingLog (owners whose
+keys were destroyed, ids only).
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -261,6 +262,8 @@ class Grant(models.Model):
         "accounts.Service", verbose_name=_("service"), on_delete=models.PROTECT, related_name="vault_grants"
     )
     purpose = models.CharField(_("motif"), max_length=100)
+    # The owner's own words when they share from their vault (the purpose then points at the document).
+    note = models.CharField(_("motif indiqué par le titulaire"), max_length=200, blank=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("partagé par"),
@@ -308,6 +311,44 @@ class Grant(models.Model):
 
     def is_active(self, now=None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+    @property
+    def ends_at_midnight(self) -> bool:
+        """A grant "until the 12th" ends when the 13th begins, in the town's time."""
+        return timezone.localtime(self.expires_at).time() == time.min
+
+    @property
+    def last_day(self) -> date:
+        """The last day the grant covers (the day before, when it ends at midnight)."""
+        end = timezone.localtime(self.expires_at)
+        return end.date() - timedelta(days=1) if end.time() == time.min else end.date()
+
+
+class ReminderSent(models.Model):
+    """An expiry reminder already sent: the daily task sends each one once.
+
+    Keyed on the expiry date too, so that a document renewed with a new date
+    gets its reminders again for that date.
+    """
+
+    document = models.ForeignKey(
+        Document, verbose_name=_("document"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    expiry_date = models.DateField(_("fin de validité"))
+    days_before = models.PositiveSmallIntegerField(_("jours avant l'échéance"))
+    sent_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("rappel d'échéance")
+        verbose_name_plural = _("rappels d'échéance")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "expiry_date", "days_before"], name="coffre_reminder_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} J-{self.days_before} ({self.expiry_date})"
 
 
 class ShreddingLog(models.Model):

@@ -5,6 +5,7 @@ files by the vault's ZIP export; this registry's export lists what is known
 about them (titles, dates, fingerprints) for the RGPD export.
 """
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from coffre import services
@@ -14,6 +15,7 @@ from coffre.models import (
     DocumentType,
     DocumentVersion,
     Grant,
+    ReminderSent,
     ShreddingLog,
     vault_party_ids,
 )
@@ -26,7 +28,7 @@ def export(user) -> dict:
     documents = (
         Document.objects.filter(owner_id__in=vault_party_ids(user))
         .select_related("document_type")
-        .prefetch_related("versions")
+        .prefetch_related("versions", Prefetch("grants", queryset=Grant.objects.select_related("service")))
         .order_by("owner_id", "pk")
     )
     return {
@@ -49,6 +51,19 @@ def export(user) -> dict:
                     }
                     for version in sorted(document.versions.all(), key=lambda v: v.number)
                 ],
+                "partages": [
+                    {
+                        "service": grant.service.name,
+                        "motif": grant.purpose,
+                        "motif_indiqué": grant.note,
+                        "partagé_le": timezone.localtime(grant.created_at).isoformat(),
+                        "jusqu_au": timezone.localtime(grant.expires_at).isoformat(),
+                        "retiré_le": timezone.localtime(grant.revoked_at).isoformat()
+                        if grant.revoked_at
+                        else None,
+                    }
+                    for grant in sorted(document.grants.all(), key=lambda g: (g.created_at, g.pk))
+                ],
             }
             for document in documents
         ]
@@ -68,8 +83,11 @@ registry.declare(
         # What a person calls and dates their papers, and the name of the file they sent.
         Document: ("title", "issue_date", "expiry_date"),
         DocumentVersion: ("filename", "uploaded_by"),
-        # Who shared what with which service, and why (a reference such as demarches.request:12).
-        Grant: ("purpose", "granted_by", "revoked_by"),
+        # Who shared what with which service, and why (a reference such as demarches.request:12,
+        # or the owner's own words when they shared from their vault).
+        Grant: ("purpose", "note", "granted_by", "revoked_by"),
+        # A copy of the document's expiry date, to send each reminder once.
+        ReminderSent: ("expiry_date",),
         DataKey: (),
         DocumentType: (),
         ShreddingLog: (),

@@ -13,8 +13,15 @@ Reading
     open_plaintext(actor, version) -> PlaintextStream
     verify_version(version) -> sha256
 Sharing
-    grant_access(actor, document, service, purpose, expires_at) -> Grant
+    grant_access(actor, document, service, purpose, expires_at, note) -> Grant
+    share_document(actor, document, service, note, until) -> Grant   (the owner, from the vault's pages)
     revoke_grant(actor, grant) -> Grant
+Reminders
+    send_expiry_reminders(today) -> int
+Export (a read, audited): coffre.exports.export_vault(actor, owner)
+Spaces without members (a service's records: what a démarche hands to the town)
+    copy_to_space(actor, version, space) -> DocumentVersion
+    open_space_plaintext(actor, version, purpose) -> PlaintextStream
 Keys
     shred(actor, owner) -> ShredResult
     rotate_kek(batch_size) -> RotationResult
@@ -32,14 +39,15 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Exists, Max, OuterRef, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from coffre import crypto, keys, perms, storage
@@ -56,18 +64,27 @@ from coffre.exceptions import (
 )
 from coffre.models import (
     PURPOSE_PATTERN,
+    VAULT_ROLES,
     DataKey,
     Document,
     DocumentType,
     DocumentVersion,
     Grant,
+    ReminderSent,
     ShreddingLog,
 )
 from coffre.uploads import EncryptedUpload
 from guichet import audit
-from guichet.accounts.models import Party, Service
+from guichet.accounts.models import Party, Service, User
+from guichet.notify import services as notify_services
 
 logger = logging.getLogger(__name__)
+
+# An owner shares from the vault for a year at most; a démarche's grant sets its own end.
+SHARE_MAX_DAYS = 365
+# Days before a document's expiry date when its owners are reminded, once each.
+REMINDER_DAYS = (30, 7)
+EXPIRY_NOTIFICATION_KIND = "coffre_expiry"
 
 
 # Helpers ------------------------------------------------------------------------------------
@@ -381,7 +398,7 @@ class PlaintextStream:
         self._file.close()
 
 
-def _open_blob(version: DocumentVersion):
+def open_blob(version: DocumentVersion):
     try:
         return storage.vault_storage().open(version.blob_name, "rb")
     except FileNotFoundError:
@@ -405,7 +422,7 @@ def open_plaintext(*, actor, version: DocumentVersion) -> PlaintextStream:
         if grant is None or document.current_version_id != version.pk:
             raise VaultAccessDenied()
     content_key = keys.unwrap_content_key(version)
-    fileobj = _open_blob(version)
+    fileobj = open_blob(version)
     via = {"grant": grant.pk, "service": grant.service_id} if grant else {}
     audit.record(
         actor=actor,
@@ -425,7 +442,7 @@ def verify_version(*, version: DocumentVersion) -> str:
     """
     version = DocumentVersion.objects.select_related("data_key").get(pk=version.pk)
     content_key = keys.unwrap_content_key(version)
-    fileobj = _open_blob(version)
+    fileobj = open_blob(version)
     digest = hashlib.sha256()
     try:
         for chunk in crypto.StreamDecryptor(content_key).decrypt(fileobj):
@@ -448,22 +465,31 @@ def grant_access(
     service: Service,
     purpose: str,
     expires_at: datetime,
+    note: str = "",
     now: datetime | None = None,
 ) -> Grant:
     """Let the agents of `service` read the document's current version for `purpose` until `expires_at`.
 
     `purpose` points at what the sharing serves ("demarches.request:12"), so the
-    vault imports no other app.
+    vault imports no other app; `note` is the owner's own words, shown to the
+    service (never written to the audit log, which holds ids only).
     """
     now = now or timezone.now()
     document = Document.objects.select_related("owner").get(pk=document.pk)
     _check_can_manage(actor, document.owner)
-    if not service.is_active or expires_at <= now or not re.fullmatch(PURPOSE_PATTERN, purpose):
+    note = " ".join(note.split())
+    if (
+        not service.is_active
+        or expires_at <= now
+        or not re.fullmatch(PURPOSE_PATTERN, purpose)
+        or len(note) > Grant._meta.get_field("note").max_length
+    ):
         raise InvalidGrant()
     grant = Grant.objects.create(
         document=document,
         service=service,
         purpose=purpose,
+        note=note,
         granted_by=actor,
         created_at=now,
         expires_at=expires_at,
@@ -478,6 +504,32 @@ def grant_access(
         purpose=purpose,
     )
     return grant
+
+
+def share_until(until: date) -> datetime:
+    """A share "until the 12th" ends when the 12th ends, in the town's time."""
+    return datetime.combine(until + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
+
+
+def share_document(
+    *, actor, document: Document, service: Service, note: str, until: date, now: datetime | None = None
+) -> Grant:
+    """The owner shares a document with a service from their vault, in their own words, until a day
+    (included, at most SHARE_MAX_DAYS ahead). The purpose then points at the document itself.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    if until < today or until > today + timedelta(days=SHARE_MAX_DAYS) or not note.strip():
+        raise InvalidGrant()
+    return grant_access(
+        actor=actor,
+        document=document,
+        service=service,
+        purpose=document.reference,
+        expires_at=share_until(until),
+        note=note,
+        now=now,
+    )
 
 
 @transaction.atomic
@@ -498,6 +550,74 @@ def revoke_grant(*, actor, grant: Grant) -> Grant:
         document=grant.document_id,
     )
     return grant
+
+
+# Expiry reminders ---------------------------------------------------------------------------
+
+
+def send_expiry_reminders(*, today: date | None = None) -> int:
+    """Tell the owners of documents that expire in REMINDER_DAYS (30, then 7) days; returns how
+    many documents were reminded about.
+
+    Each (document, expiry date, threshold) is reminded once, marked by a ReminderSent row
+    written in the same transaction as the notification: running twice, or two workers at
+    once, sends nothing more. A day the task missed is caught up the next day; a document
+    first seen within 7 days of its end gets only the 7-day reminder. A new expiry date
+    (a renewed document) gets its own reminders.
+    """
+    today = today or timezone.localdate()
+    thresholds = sorted(REMINDER_DAYS)
+    sent = 0
+    lower = today
+    for days in thresholds:
+        upper = today + timedelta(days=days)
+        due = (
+            Document.objects.filter(expiry_date__gte=lower, expiry_date__lte=upper)
+            .exclude(
+                Exists(
+                    ReminderSent.objects.filter(
+                        document=OuterRef("pk"), expiry_date=OuterRef("expiry_date"), days_before=days
+                    )
+                )
+            )
+            .select_related("document_type", "owner")
+            .order_by("expiry_date", "pk")
+        )
+        for document in due:
+            sent += _remind(document=document, days_before=days, today=today)
+        lower = upper + timedelta(days=1)
+    return sent
+
+
+@transaction.atomic
+def _remind(*, document: Document, days_before: int, today: date) -> int:
+    _marker, created = ReminderSent.objects.get_or_create(
+        document=document, expiry_date=document.expiry_date, days_before=days_before
+    )
+    if not created:  # another run got there first
+        return 0
+    recipients = list(
+        User.objects.filter(
+            party_memberships__party_id=document.owner_id,
+            party_memberships__role__in=VAULT_ROLES,
+            is_active=True,
+        ).order_by("pk")
+    )
+    if recipients:
+        notify_services.notify_many(
+            users=recipients,
+            kind=EXPIRY_NOTIFICATION_KIND,
+            context={
+                "title": document.title,
+                "type_label": document.document_type.label,
+                "owner_name": document.owner.name,
+                "owner_kind": document.owner.kind,
+                "expiry_date": document.expiry_date,
+                "days_left": (document.expiry_date - today).days,
+            },
+            url=reverse("coffre:document", args=[document.pk]),
+        )
+    return 1
 
 
 # Keys: shredding, rotation ------------------------------------------------------------------
@@ -695,3 +815,134 @@ def purge_orphan_blobs(*, older_than: timedelta = timedelta(hours=24), now: date
                 vault.delete(name)
                 deleted += 1
     return deleted
+
+
+# Spaces without members: a service's records --------------------------------------------------
+
+
+def _check_space(space: Party) -> None:
+    # A vault with members (a person, a household, an association) keeps its own rules (types,
+    # quota, who may write or read): those go through store_document and open_plaintext.
+    if space.memberships.exists():
+        raise VaultAccessDenied()
+
+
+def _space_data_key(space: Party) -> DataKey:
+    """The space's data key, made on first use. Not locked: a space has no quota to guard."""
+    row = DataKey.objects.filter(party=space).first()
+    if row is None:
+        DataKey.objects.bulk_create([keys.new_data_key(party_id=space.pk)], ignore_conflicts=True)
+        row = DataKey.objects.get(party=space)
+    return row
+
+
+def copy_to_space(*, actor, version: DocumentVersion, space: Party) -> DocumentVersion:
+    """Re-encrypt one version into `space`, a vault without members (a service's records).
+
+    The copy is the space's own document, under a new content key wrapped by the
+    space's data key: it follows the space's retention, not the source, and
+    survives the source being deleted or its owner's vault being shredded.
+    `actor` must be allowed to read the source as a member of its owner (grants do
+    not count); the calling app chose the space (a démarche's submission hands its
+    attachments to the service in charge). The plaintext streams from the source's
+    decryptor into a new encryptor one chunk at a time, never to disk, and the
+    copy's fingerprint must equal the source's. The types' owner rules and the
+    citizens' quota do not apply to a space. Audited for the source's owner.
+    """
+    source = DocumentVersion.objects.select_related(
+        "document__owner", "document__document_type", "data_key"
+    ).get(pk=version.pk)
+    document = source.document
+    if not perms.can_read_documents(actor, document.owner):
+        raise VaultAccessDenied()
+    _check_space(space)
+    upload = EncryptedUpload(original_name=source.filename, max_bytes=source.size)
+    try:
+        fileobj = open_blob(source)
+        try:
+            for chunk in crypto.StreamDecryptor(keys.unwrap_content_key(source)).decrypt(fileobj):
+                upload.write(chunk)
+        finally:
+            fileobj.close()
+        upload.finish()
+        if upload.sha256 != source.sha256:
+            raise VaultIntegrityError()
+        copy = _store_copy(actor=actor, space=space, uploaded=upload, source=source)
+    except BaseException:
+        upload.discard()
+        raise
+    upload.mark_stored()
+    return copy
+
+
+@transaction.atomic
+def _store_copy(
+    *, actor, space: Party, uploaded: EncryptedUpload, source: DocumentVersion
+) -> DocumentVersion:
+    document = source.document
+    data_key = _space_data_key(space)
+    context = keys.content_key_context(
+        data_key=data_key, blob_name=uploaded.blob_name, size=uploaded.size, sha256=uploaded.sha256
+    )
+    wrapped = crypto.wrap_key(
+        uploaded.content_key(), wrapping_key=keys.unwrap_data_key(data_key), context=context
+    )
+    copy = Document.objects.create(
+        owner=space,
+        document_type=document.document_type,
+        title=document.title,
+        issue_date=document.issue_date,
+        expiry_date=document.expiry_date,
+    )
+    version = DocumentVersion.objects.create(
+        document=copy,
+        number=1,
+        data_key=data_key,
+        blob_name=uploaded.blob_name,
+        wrapped_content_key=wrapped,
+        size=uploaded.size,
+        mime_type=uploaded.mime_type,
+        sha256=uploaded.sha256,
+        filename=uploaded.name,
+        uploaded_by=actor,
+    )
+    copy.current_version = version
+    copy.save(update_fields=["current_version", "updated_at"])
+    # The source's owner sees on "who saw my data" that the town now keeps a copy.
+    audit.record(
+        actor=actor,
+        action="coffre.document.copy",
+        target=document,
+        owner=document.owner_id,
+        version=source.pk,
+        space=space.pk,
+        copy=copy.pk,
+    )
+    return version
+
+
+def open_space_plaintext(*, actor, version: DocumentVersion, purpose: str) -> PlaintextStream:
+    """The plaintext of a document of a space without members, for a reader the caller vouches for.
+
+    A space has no members whose role could be checked: the app that keeps its
+    records there decides who may read them (a démarche's applicant downloads the
+    decision of their own request) and names what for in `purpose`, a reference
+    such as "demarches.request:12". Audited like every read. A document of a vault
+    with members is refused here: it is read through `open_plaintext`.
+    """
+    version = DocumentVersion.objects.select_related("document__owner", "data_key").get(pk=version.pk)
+    document = version.document
+    _check_space(document.owner)
+    if actor is None or not re.fullmatch(PURPOSE_PATTERN, purpose):
+        raise VaultAccessDenied()
+    content_key = keys.unwrap_content_key(version)
+    fileobj = open_blob(version)
+    audit.record(
+        actor=actor,
+        action="coffre.document.read",
+        target=document,
+        owner=document.owner_id,
+        version=version.pk,
+        purpose=purpose,
+    )
+    return PlaintextStream(fileobj=fileobj, content_key=content_key, version=version)

@@ -173,6 +173,7 @@ class EncryptedUpload:
         self.state = UploadState.DISCARDED
         self._content_key = None
         self._head = bytearray()
+        self._encryptor.close()
         blob, self._blob = self._blob, None
         if blob is not None:
             try:

@@ -5,8 +5,10 @@ ALLOWED_HOSTS and the e-mail settings; `manage.py check --deploy` is then clean.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from celery.schedules import crontab
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -30,6 +32,7 @@ INSTALLED_APPS = [
     "guichet.portal",
     "coffre",
     "regie",
+    "demarches",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -141,9 +144,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "guichet.notify.tasks.requeue_stale_deliveries",
         "schedule": 900.0,
     },
+    # Vault: expiry reminders in the morning (30 and 7 days before, once each), and the
+    # blobs of interrupted uploads at night.
+    "coffre-expiry-reminders": {
+        "task": "coffre.tasks.send_expiry_reminders",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "coffre-purge-orphan-blobs": {
+        "task": "coffre.tasks.purge_orphan_blobs",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "regie-recheck-pending-payments": {
         "task": "regie.tasks.recheck_pending_payments",
         "schedule": 300.0,
+    },
+    # Régie: reminders of unpaid invoices at due date + 7 and + 30 days (once each), mid-morning.
+    "regie-payment-reminders": {
+        "task": "regie.tasks.send_payment_reminders",
+        "schedule": crontab(hour=9, minute=30),
     },
 }
 
@@ -320,8 +338,13 @@ REGIE_FAKE_PROVIDER = env.bool("REGIE_FAKE_PROVIDER", default=DEBUG)
 # which comes a little after our payment row: 35.
 REGIE_CHECKOUT_TTL_MINUTES = env.int("REGIE_CHECKOUT_TTL_MINUTES", default=35)
 REGIE_PENDING_RECHECK_MINUTES = env.int("REGIE_PENDING_RECHECK_MINUTES", default=15)
-REGIE_PAYMENT_SUCCESS_URL = env("REGIE_PAYMENT_SUCCESS_URL", default="/mon-espace/")
-REGIE_PAYMENT_CANCEL_URL = env("REGIE_PAYMENT_CANCEL_URL", default="/mon-espace/")
+# Where the provider sends the payer back; "{payment_id}" is replaced by the payment's id.
+REGIE_PAYMENT_SUCCESS_URL = env(
+    "REGIE_PAYMENT_SUCCESS_URL", default="/mon-espace/factures/paiements/{payment_id}/"
+)
+REGIE_PAYMENT_CANCEL_URL = env(
+    "REGIE_PAYMENT_CANCEL_URL", default="/mon-espace/factures/paiements/{payment_id}/annule/"
+)
 # Without the fake, no default: an empty webhook secret refuses every webhook (fail closed).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_demo_guichet" if REGIE_FAKE_PROVIDER else "")
 STRIPE_WEBHOOK_SECRET = env(
@@ -341,6 +364,21 @@ PAYFIP_PAYMENT_URL = env("PAYFIP_PAYMENT_URL", default="https://www.payfip.gouv.
 PAYFIP_NUMCLI = env("PAYFIP_NUMCLI", default="")
 PAYFIP_SAISIE = env("PAYFIP_SAISIE", default="T")  # T test, X activation, W production
 PAYFIP_TIMEOUT = env.float("PAYFIP_TIMEOUT", default=10.0)
+# "Payer" is a form POST answered by a redirect to the provider's page, which the
+# browser checks against form-action: the real provider's origin must be allowed.
+if not REGIE_FAKE_PROVIDER:
+    SECURE_CSP["form-action"].append(
+        "https://checkout.stripe.com"
+        if REGIE_PAYMENT_BACKEND == "stripe"
+        else "{0.scheme}://{0.netloc}".format(urlsplit(PAYFIP_PAYMENT_URL))
+    )
+# SEPA direct debit (pain.008): the town's creditor account and its creditor identifier
+# (ICS). The defaults are fictitious, valid in form only, for the demo.
+REGIE_SEPA_CREDITOR_NAME = env("REGIE_SEPA_CREDITOR_NAME", default="Regie unique de Villebelle")
+REGIE_SEPA_CREDITOR_IBAN = env("REGIE_SEPA_CREDITOR_IBAN", default="FR7630006000011234567890189")
+REGIE_SEPA_CREDITOR_BIC = env("REGIE_SEPA_CREDITOR_BIC", default="AGRIFRPP")
+REGIE_SEPA_CREDITOR_ID = env("REGIE_SEPA_CREDITOR_ID", default="FR78ZZZ123456")
+REGIE_SEPA_SCHEMA = env("REGIE_SEPA_SCHEMA", default="pain.008.001.02")
 
 LOGGING = {
     "version": 1,

@@ -24,6 +24,9 @@ urlpatterns = [
     # Visitors choose their language too, signed in or not.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("regie/", include("regie.urls")),
+    path("", include("regie.urls_pages")),
+    path("", include("coffre.urls")),
+    path("", include("demarches.urls")),
     path("", include("guichet.accounts.urls")),
     path("", include("guichet.audit.urls")),
     path("", include("guichet.notify.urls")),

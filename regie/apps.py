@@ -8,4 +8,12 @@ class RegieConfig(AppConfig):
     verbose_name = _("Régie unique")
 
     def ready(self) -> None:
-        from regie import personal_data  # noqa: F401 (declares the app's personal data)
+        from guichet.notify import kinds
+        from guichet.portal import dashboard
+        from regie import (
+            cards,
+            personal_data,  # noqa: F401 (declares the app's personal data)
+        )
+
+        kinds.register("regie_reminder")
+        dashboard.register("regie.invoices", cards.invoices_card)

@@ -1,5 +1,9 @@
 """Demo data of the régie: invoices in every state for the demo parent and association member.
 
+With `make demo` (REGIE_FAKE_PROVIDER on), "Payer" leads to the demo payment page
+served by the portal itself (regie/fake_stripe.py), which sends the signed
+webhook back and returns to the payment's page: the whole journey, offline.
+
 Idempotent: each demo invoice carries a `source` of its own, and is made once.
 Called by `manage.py seed_demo` after the accounts' demo data.
 """
@@ -12,7 +16,7 @@ from django.utils import timezone
 from guichet.accounts.models import Party, Service, User
 from regie import services
 from regie.enums import PaymentMethod
-from regie.models import Invoice
+from regie.models import Invoice, Mandate
 from regie.services import LineDraft
 
 DEMO_DOMAIN = "demo.guichet.fr"
@@ -150,6 +154,15 @@ def seed() -> None:
     if new:
         services.record_counter_payment(
             actor=agent, payer=member, invoices=[transfer], method=PaymentMethod.TRANSFER, amount_cents=2500
+        )
+    # A SEPA mandate, so that the régisseur can generate a pain.008 file in the demo.
+    if not Mandate.objects.filter(payer=member).exists():
+        services.sign_mandate(
+            actor=member.person,
+            payer=member,
+            holder_name="Lucas Dupont",
+            iban="FR7630006000011234567890189",
+            bic="AGRIFRPP",
         )
     _invoice(
         "association-cleaning",

@@ -61,3 +61,48 @@ class DiscrepancyKind(models.TextChoices):
     UNKNOWN_PAYMENT = "unknown_payment", _("Paiement inconnu de la régie")
     OVERPAYMENT = "overpayment", _("Paiement reçu pour une facture déjà soldée")
     LATE_SUCCESS = "late_success", _("Paiement reçu après expiration")
+
+
+class DebitItemStatus(models.TextChoices):
+    """One invoice in a SEPA direct-debit batch."""
+
+    PENDING = "pending", _("Transmis à la banque")
+    COLLECTED = "collected", _("Prélevé")
+    REJECTED = "rejected", _("Rejeté")
+
+
+class DebitBatchStatus(models.TextChoices):
+    GENERATED = "generated", _("Fichier généré")
+    COLLECTED = "collected", _("Encaissé")
+
+
+class SequenceType(models.TextChoices):
+    """SEPA sequence of a debit under a recurrent mandate (SeqTp)."""
+
+    FIRST = "FRST", _("Premier prélèvement")
+    RECURRING = "RCUR", _("Prélèvement récurrent")
+
+
+class ReminderLevel(models.IntegerChoices):
+    """Days after the due date at which an unpaid invoice is reminded, once each."""
+
+    FIRST = 7, _("Première relance (échéance + 7 jours)")
+    SECOND = 30, _("Seconde relance (échéance + 30 jours)")
+
+
+# Tones of components/status_badge.html for each state a person sees.
+STATE_TONES = {
+    InvoiceState.DRAFT: "neutral",
+    InvoiceState.TO_PAY: "info",
+    InvoiceState.PARTIALLY_PAID: "warning",
+    InvoiceState.OVERDUE: "danger",
+    InvoiceState.PAID: "success",
+    InvoiceState.OVERPAID: "warning",
+    InvoiceState.CANCELLED: "neutral",
+}
+PAYMENT_TONES = {
+    PaymentStatus.PENDING: "info",
+    PaymentStatus.SUCCEEDED: "success",
+    PaymentStatus.FAILED: "danger",
+    PaymentStatus.EXPIRED: "neutral",
+}

@@ -33,3 +33,11 @@ class PaymentProviderError(RegieError):
 
 class PaymentProviderRefused(PaymentProviderError):
     """The provider answered and said no: trying again with the same request will not help."""
+
+
+class InvalidMandate(RegieError):
+    """An IBAN, a BIC or a holder name that does not hold, or a second active mandate."""
+
+
+class InvalidDebit(RegieError):
+    """A direct-debit batch or reject that cannot be recorded."""

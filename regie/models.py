@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts.models import Party, Service
 from regie.enums import (
+    DebitBatchStatus,
+    DebitItemStatus,
     DiscrepancyKind,
     InvoiceState,
     InvoiceStatus,
@@ -24,6 +26,8 @@ from regie.enums import (
     PaymentStatus,
     Provider,
     RefundStatus,
+    ReminderLevel,
+    SequenceType,
 )
 
 CURRENCY = "eur"
@@ -72,6 +76,21 @@ class InvoiceQuerySet(models.QuerySet):
 
     def overdue(self, today: date | None = None) -> "InvoiceQuerySet":
         return self.unpaid().filter(due_date__lt=today or timezone.localdate())
+
+    def in_state(self, state: str, today: date | None = None) -> "InvoiceQuerySet":
+        """The invoices whose derived `state` is this one: Invoice.state_on as a filter (after with_balance())."""
+        today = today or timezone.localdate()
+        open_ = Q(status=InvoiceStatus.ISSUED, balance_cents__gt=0)
+        filters = {
+            InvoiceState.DRAFT: Q(status=InvoiceStatus.DRAFT),
+            InvoiceState.OVERPAID: ~Q(status=InvoiceStatus.DRAFT) & Q(balance_cents__lt=0),
+            InvoiceState.CANCELLED: Q(status=InvoiceStatus.CANCELLED, balance_cents__gte=0),
+            InvoiceState.PAID: Q(status=InvoiceStatus.ISSUED, balance_cents=0),
+            InvoiceState.OVERDUE: open_ & Q(due_date__lt=today),
+            InvoiceState.PARTIALLY_PAID: open_ & Q(due_date__gte=today, paid_cents__gt=0),
+            InvoiceState.TO_PAY: open_ & Q(due_date__gte=today, paid_cents__lte=0),
+        }
+        return self.filter(filters[state])
 
 
 class Invoice(models.Model):
@@ -390,6 +409,8 @@ class CreditNote(models.Model):
     amount_cents = models.BigIntegerField(_("montant (centimes)"))
     reason = models.TextField(_("motif"))
     issue_date = models.DateField(_("date d'émission"))
+    # A token of the agent's form: a double submission finds the first credit note.
+    idempotency_key = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("émis par"),
@@ -475,3 +496,166 @@ class Discrepancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.provider_reference}"
+
+
+# SEPA direct debit --------------------------------------------------------------
+
+
+class MandateQuerySet(models.QuerySet):
+    def active(self) -> "MandateQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class Mandate(models.Model):
+    """A SEPA Core mandate: the payer lets the régie debit this account for its invoices.
+
+    Kept after revocation: the bank may ask for it for 14 months after the last debit.
+    """
+
+    payer = models.ForeignKey(
+        Party, verbose_name=_("payeur"), on_delete=models.PROTECT, related_name="mandates"
+    )
+    # The RUM (référence unique du mandat): 35 characters at most in the SEPA rulebook.
+    reference = models.CharField(_("référence unique du mandat"), max_length=35, unique=True)
+    holder_name = models.CharField(_("titulaire du compte"), max_length=70)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("BIC"), max_length=11)
+    signed_on = models.DateField(_("signé le"))
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signé par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("révoqué par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MandateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("mandat de prélèvement")
+        verbose_name_plural = _("mandats de prélèvement")
+        ordering = ["-signed_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payer"],
+                condition=Q(revoked_at__isnull=True),
+                name="regie_mandate_one_active_per_payer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def masked_iban(self) -> str:
+        """FR76 •••• … 0189: enough to recognise one's account, not to copy it."""
+        return f"{self.iban[:4]} •••• {self.iban[-4:]}"
+
+
+class DirectDebitBatch(models.Model):
+    """One pain.008 file: the invoices under mandate to collect on one date."""
+
+    collection_date = models.DateField(_("date de prélèvement"))
+    message_id = models.CharField(_("identifiant du message"), max_length=35, unique=True)
+    status = models.CharField(
+        _("statut"), max_length=16, choices=DebitBatchStatus.choices, default=DebitBatchStatus.GENERATED
+    )
+    xml = models.BinaryField(editable=False)
+    total_cents = models.BigIntegerField(_("montant total (centimes)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("généré par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    collected_at = models.DateTimeField(_("encaissé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("remise de prélèvements")
+        verbose_name_plural = _("remises de prélèvements")
+        ordering = ["-collection_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_cents__gt=0), name="regie_batch_total_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class DirectDebitItem(models.Model):
+    """One invoice debited in a batch: one SEPA transaction, collected or rejected on its own."""
+
+    batch = models.ForeignKey(DirectDebitBatch, on_delete=models.PROTECT, related_name="items")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="debit_items")
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="debit_items")
+    amount_cents = models.BigIntegerField(_("montant (centimes)"))
+    sequence_type = models.CharField(_("séquence"), max_length=4, choices=SequenceType.choices)
+    end_to_end_id = models.CharField(_("référence de bout en bout"), max_length=35)
+    status = models.CharField(
+        _("statut"), max_length=16, choices=DebitItemStatus.choices, default=DebitItemStatus.PENDING
+    )
+    reject_reason = models.CharField(_("motif du rejet"), max_length=200, blank=True)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="debit_item"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("prélèvement")
+        verbose_name_plural = _("prélèvements")
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="regie_debit_amount_positive"),
+            # An invoice is debited once at a time: a new batch may take it only after a reject.
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=~Q(status=DebitItemStatus.REJECTED),
+                name="regie_debit_one_live_per_invoice",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DebitItemStatus.COLLECTED, payment__isnull=False)
+                | (~Q(status=DebitItemStatus.COLLECTED) & Q(payment__isnull=True)),
+                name="regie_debit_payment_iff_collected",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.end_to_end_id
+
+
+class Reminder(models.Model):
+    """A reminder (relance) sent for an unpaid invoice: at most one per level, ever."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    level = models.PositiveSmallIntegerField(_("relance"), choices=ReminderLevel.choices)
+    amount_due_cents = models.BigIntegerField(_("reste à payer (centimes)"))
+    sent_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("relance")
+        verbose_name_plural = _("relances")
+        ordering = ["invoice", "level"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "level"], name="regie_reminder_once_per_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invoice_id} +{self.level}"

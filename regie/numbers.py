@@ -10,7 +10,7 @@ from datetime import date
 from django.db import transaction
 from sequences import get_next_value, get_next_values
 
-PREFIXES = {"invoice": "F", "credit_note": "A", "receipt": "R"}
+PREFIXES = {"invoice": "F", "credit_note": "A", "receipt": "R", "mandate": "RUM"}
 
 
 def next_numbers(kind: str, *, on: date, count: int = 1) -> list[str]:

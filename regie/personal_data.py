@@ -1,23 +1,29 @@
 """What the régie holds about a person, how it is exported and what erasure may touch.
 
-Invoices, payments, refunds and credit notes are public accounting records that
+Invoices, payments, refunds, credit notes and SEPA mandates are public accounting records that
 the town must keep (pièces justificatives of the public accountant), so erasure
 leaves the ledger; it deletes the stored receipt PDFs, which print the payer's
 name and can be rendered again from the ledger (with the anonymised name).
 """
 
+from django.utils import timezone
+
 from guichet.accounts import registry
 from guichet.accounts.models import Party
 from regie.models import (
     CreditNote,
+    DirectDebitBatch,
+    DirectDebitItem,
     Discrepancy,
     Invoice,
     InvoiceLine,
+    Mandate,
     Payment,
     PaymentAllocation,
     ProcessedWebhookEvent,
     Receipt,
     Refund,
+    Reminder,
 )
 
 
@@ -58,6 +64,17 @@ def export(user) -> dict:
                 "payment_id", "invoice_id", "amount_cents", "reason", "status", "created_at"
             )
         ),
+        "mandats": [
+            {
+                "référence": mandate.reference,
+                "titulaire": mandate.holder_name,
+                "iban": mandate.iban,
+                "bic": mandate.bic,
+                "signé le": mandate.signed_on,
+                "révoqué le": mandate.revoked_at,
+            }
+            for mandate in Mandate.objects.filter(payer__in=parties).order_by("pk")
+        ],
         "avoirs": list(
             CreditNote.objects.filter(invoice__payer__in=parties).values(
                 "number", "invoice_id", "amount_cents", "reason", "issue_date"
@@ -68,6 +85,8 @@ def export(user) -> dict:
 
 def erase(user) -> None:
     Receipt.objects.filter(payment__payer__person=user).delete()
+    # Mandates are kept for the bank (14 months after the last debit), but no longer used.
+    Mandate.objects.active().filter(payer__person=user).update(revoked_at=timezone.now())
 
 
 registry.declare(
@@ -85,9 +104,18 @@ registry.declare(
         Receipt: ("pdf",),
         ProcessedWebhookEvent: (),
         Discrepancy: (),
+        Mandate: ("holder_name", "iban", "bic"),
+        # The pain.008 file prints the debtors' names and IBANs.
+        DirectDebitBatch: ("xml",),
+        DirectDebitItem: (),
+        Reminder: (),
     },
     exporter=export,
     eraser=erase,
-    # A date, not an address.
-    not_personal={Receipt: ("emailed_at",)},
+    not_personal={
+        # A date, not an address.
+        Receipt: ("emailed_at",),
+        # A random identifier of the file for the bank, not a message someone wrote.
+        DirectDebitBatch: ("message_id",),
+    },
 )

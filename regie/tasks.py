@@ -30,3 +30,9 @@ def recheck_pending_payments() -> dict[str, int]:
     counts["receipts_requeued"] = services.requeue_unsent_receipts()
     counts["refunds_finished"] = services.retry_pending_refunds()
     return counts
+
+
+@shared_task
+def send_payment_reminders() -> dict[str, int]:
+    """Beat, every morning: remind unpaid invoices at due date + 7 and + 30 days, once each."""
+    return services.send_payment_reminders()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from regie import views
+from regie.views import provider as views
 
 app_name = "regie"
 

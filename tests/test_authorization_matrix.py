@@ -7,13 +7,15 @@ a role the visitor lacks answers 403, an anonymous visitor is sent to login.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from guichet.notify import services as notify_services
 from guichet.portal.models import NewsItem
-from tests.factories import ServiceFactory, UserFactory, make_admin, make_agent, make_town
+from tests.factories import ServiceFactory, UserFactory, make_admin, make_agent, make_town, person_party
 from tests.helpers import login
 
 ANONYMOUS = "anonymous"
@@ -58,6 +60,32 @@ ANONYMOUS_ONLY = {**everyone(302), ANONYMOUS: 200}
 
 def named(name: str, *args) -> Callable[[dict], str]:
     return lambda world: reverse(name, args=args)
+
+
+# Régie: the citizen's own objects, and the back-office of the régie service (the AGENT is one of its agents).
+CITIZEN_ONLY = {**everyone(404), ANONYMOUS: LOGIN, CITIZEN: 200}
+REGIE_AGENT = {**everyone(403), ANONYMOUS: LOGIN, AGENT: 200}
+
+
+def regie_object(name: str, key: str) -> Callable[[dict], str]:
+    return lambda world: reverse(name, args=[world["regie"][key].pk])
+
+
+# Coffre-fort: the citizen's own vault, anyone else's is a 404; agents read what is shared with their service.
+VAULT_OWNER = {**everyone(404), ANONYMOUS: LOGIN, CITIZEN: 200}
+SHARED_WITH_AGENT = {**everyone(404), ANONYMOUS: LOGIN, CITIZEN: 403, OTHER_CITIZEN: 403, AGENT: 200}
+
+
+def vault_object(name: str, key: str) -> Callable[[dict], str]:
+    return lambda world: reverse(name, args=[world["coffre"][key].pk])
+
+
+# Démarches: the catalogue is public; a request or a draft is its applicant's (anyone else's is a 404).
+REQUEST_OWNER = {**everyone(404), ANONYMOUS: LOGIN, CITIZEN: 200}
+
+
+def request_object(name: str, key: str, *more) -> Callable[[dict], str]:
+    return lambda world: reverse(name, args=[world["demarches"][key].pk, *more])
 
 
 MATRIX: dict[str, Row] = {
@@ -111,6 +139,112 @@ MATRIX: dict[str, Row] = {
     "regie:demo_provider_root": Row(named("regie:demo_provider_root"), everyone(404)),
     "regie:demo_provider": Row(
         lambda w: reverse("regie:demo_provider", args=["pay/cs_unknown"]), everyone(404)
+    ),
+    # Régie, citizens' pages: their own invoices and payments; anyone else's is a 404.
+    "regie_pages:invoices": Row(named("regie_pages:invoices"), SIGNED_IN),
+    # Nothing ticked: the list again, with the error.
+    "regie_pages:pay": Row(named("regie_pages:pay"), SIGNED_IN, method="post"),
+    "regie_pages:invoice_detail": Row(regie_object("regie_pages:invoice_detail", "invoice"), CITIZEN_ONLY),
+    "regie_pages:invoice_pdf": Row(regie_object("regie_pages:invoice_pdf", "invoice"), CITIZEN_ONLY),
+    "regie_pages:payments": Row(named("regie_pages:payments"), SIGNED_IN),
+    "regie_pages:payment_detail": Row(regie_object("regie_pages:payment_detail", "payment"), CITIZEN_ONLY),
+    # A payment already made: back to its page.
+    "regie_pages:payment_cancelled": Row(
+        regie_object("regie_pages:payment_cancelled", "payment"), {**CITIZEN_ONLY, CITIZEN: 302}
+    ),
+    "regie_pages:receipt_pdf": Row(regie_object("regie_pages:receipt_pdf", "payment"), CITIZEN_ONLY),
+    "regie_pages:mandates": Row(named("regie_pages:mandates"), SIGNED_IN),
+    "regie_pages:mandate_revoke": Row(
+        regie_object("regie_pages:mandate_revoke", "mandate"), {**CITIZEN_ONLY, CITIZEN: 302}, method="post"
+    ),
+    # Régie, the régisseur's pages: agents of the régie service only.
+    "regie_pages:agent_home": Row(named("regie_pages:agent_home"), REGIE_AGENT),
+    "regie_pages:agent_invoices": Row(named("regie_pages:agent_invoices"), REGIE_AGENT),
+    "regie_pages:agent_invoice_detail": Row(
+        regie_object("regie_pages:agent_invoice_detail", "invoice"), REGIE_AGENT
+    ),
+    "regie_pages:agent_invoice_pdf": Row(
+        regie_object("regie_pages:agent_invoice_pdf", "invoice"), REGIE_AGENT
+    ),
+    "regie_pages:agent_counter_payment": Row(
+        regie_object("regie_pages:agent_counter_payment", "invoice"), REGIE_AGENT
+    ),
+    "regie_pages:agent_credit_note": Row(
+        regie_object("regie_pages:agent_credit_note", "invoice"), REGIE_AGENT
+    ),
+    "regie_pages:agent_unpaid": Row(named("regie_pages:agent_unpaid"), REGIE_AGENT),
+    "regie_pages:agent_payments": Row(named("regie_pages:agent_payments"), REGIE_AGENT),
+    "regie_pages:agent_payment_detail": Row(
+        regie_object("regie_pages:agent_payment_detail", "payment"), REGIE_AGENT
+    ),
+    "regie_pages:agent_receipt_pdf": Row(
+        regie_object("regie_pages:agent_receipt_pdf", "payment"), REGIE_AGENT
+    ),
+    "regie_pages:agent_refund": Row(regie_object("regie_pages:agent_refund", "payment"), REGIE_AGENT),
+    "regie_pages:agent_cash_closing": Row(named("regie_pages:agent_cash_closing"), REGIE_AGENT),
+    "regie_pages:agent_export": Row(named("regie_pages:agent_export"), REGIE_AGENT),
+    "regie_pages:agent_debit_batches": Row(named("regie_pages:agent_debit_batches"), REGIE_AGENT),
+    "regie_pages:agent_debit_batch": Row(regie_object("regie_pages:agent_debit_batch", "batch"), REGIE_AGENT),
+    "regie_pages:agent_debit_batch_file": Row(
+        regie_object("regie_pages:agent_debit_batch_file", "batch"), REGIE_AGENT
+    ),
+    # Before its collection date: refused with a message, back to the batch.
+    "regie_pages:agent_debit_batch_collect": Row(
+        regie_object("regie_pages:agent_debit_batch_collect", "batch"),
+        {**REGIE_AGENT, AGENT: 302},
+        method="post",
+    ),
+    "regie_pages:agent_debit_reject": Row(
+        regie_object("regie_pages:agent_debit_reject", "debit"), REGIE_AGENT
+    ),
+    # Coffre-fort
+    "coffre:about": Row(named("coffre:about"), PUBLIC),
+    # Each visitor has one space, their own: straight to it.
+    "coffre:home": Row(named("coffre:home"), {**everyone(302), ANONYMOUS: LOGIN}),
+    "coffre:vault": Row(vault_object("coffre:vault", "owner"), VAULT_OWNER),
+    "coffre:upload": Row(vault_object("coffre:upload", "owner"), VAULT_OWNER),
+    "coffre:export": Row(vault_object("coffre:export", "owner"), VAULT_OWNER),
+    "coffre:document": Row(vault_object("coffre:document", "document"), VAULT_OWNER),
+    "coffre:document_edit": Row(vault_object("coffre:document_edit", "document"), VAULT_OWNER),
+    "coffre:document_delete": Row(vault_object("coffre:document_delete", "document"), VAULT_OWNER),
+    "coffre:version_upload": Row(vault_object("coffre:version_upload", "document"), VAULT_OWNER),
+    "coffre:grant_create": Row(vault_object("coffre:grant_create", "document"), VAULT_OWNER),
+    "coffre:version_download": Row(vault_object("coffre:version_download", "version"), VAULT_OWNER),
+    "coffre:version_preview": Row(vault_object("coffre:version_preview", "version"), VAULT_OWNER),
+    "coffre:version_delete": Row(vault_object("coffre:version_delete", "version"), VAULT_OWNER),
+    "coffre:grant_revoke": Row(vault_object("coffre:grant_revoke", "grant"), VAULT_OWNER),
+    "coffre:agent_documents": Row(named("coffre:agent_documents"), BACK_OFFICE),
+    "coffre:agent_download": Row(vault_object("coffre:agent_download", "version"), SHARED_WITH_AGENT),
+    "coffre:agent_preview": Row(vault_object("coffre:agent_preview", "version"), SHARED_WITH_AGENT),
+    # Démarches: the catalogue and start pages are public; starting a draft needs an account.
+    "demarches:catalogue": Row(named("demarches:catalogue"), PUBLIC),
+    "demarches:demarche": Row(
+        lambda w: reverse("demarches:demarche", args=[w["demarches"]["demarche"].slug]), PUBLIC
+    ),
+    "demarches:start": Row(
+        lambda w: reverse("demarches:start", args=[w["demarches"]["demarche"].slug]),
+        {**everyone(302), ANONYMOUS: LOGIN},
+        method="post",
+    ),
+    "demarches:requests": Row(named("demarches:requests"), SIGNED_IN),
+    # The citizen's draft (incomplete) and requests; anyone else's is a 404.
+    "demarches:resume": Row(request_object("demarches:resume", "draft"), {**REQUEST_OWNER, CITIZEN: 302}),
+    "demarches:page": Row(request_object("demarches:page", "draft", 1), REQUEST_OWNER),
+    "demarches:review": Row(request_object("demarches:review", "draft"), REQUEST_OWNER),
+    # Incomplete: the check page again, with what is missing.
+    "demarches:submit": Row(request_object("demarches:submit", "draft"), REQUEST_OWNER, method="post"),
+    "demarches:delete": Row(request_object("demarches:delete", "draft"), REQUEST_OWNER),
+    "demarches:request": Row(request_object("demarches:request", "awaiting"), REQUEST_OWNER),
+    "demarches:acknowledgement": Row(request_object("demarches:acknowledgement", "awaiting"), REQUEST_OWNER),
+    "demarches:withdraw": Row(request_object("demarches:withdraw", "awaiting"), REQUEST_OWNER),
+    "demarches:message": Row(request_object("demarches:message", "awaiting"), REQUEST_OWNER),
+    "demarches:reply": Row(request_object("demarches:reply", "awaiting"), REQUEST_OWNER),
+    "demarches:decision": Row(request_object("demarches:decision", "decided"), REQUEST_OWNER),
+    "demarches:attachment": Row(
+        lambda w: reverse(
+            "demarches:attachment", args=[w["demarches"]["awaiting"].pk, w["demarches"]["attachment"].pk]
+        ),
+        REQUEST_OWNER,
     ),
     # allauth
     "account_login": Row(named("account_login"), ANONYMOUS_ONLY),
@@ -173,7 +307,92 @@ def test_the_matrix_has_no_row_for_a_url_that_is_gone():
 
 
 @pytest.fixture
-def world(db):
+def vault_storage(settings, tmp_path):
+    """The vault's blobs of the world go to a folder of the test's own."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "coffre": {
+            "BACKEND": "coffre.storage.VaultFileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "coffre"},
+        },
+    }
+
+
+def demarches_world(users: dict, service) -> dict:
+    """The citizen's démarches, built through demarches' own services: an incomplete draft, a request the
+    AGENT's service waits for more on (with a document sent), and one accepted with its decision."""
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from coffre import services as coffre_services
+    from coffre.models import DocumentType
+    from demarches import services as demarches_services
+    from tests.coffre.factories import store
+    from tests.demarches.factories import document_demarche, submitted
+    from tests.factories import person_party as own_party
+
+    # The vault's document types come from a data migration that a transactional test may have flushed.
+    importlib.import_module("coffre.migrations.0002_seed_document_types").seed(django_apps, None)
+    citizen, agent = users[CITIZEN], users[AGENT]
+    demarche = document_demarche(service=service, title="Inscription sur les listes")
+    proof = DocumentType.objects.get(code="justificatif-domicile")
+
+    def send():
+        version = store(user=citizen, document_type=proof, title="Facture")
+        return submitted(
+            user=citizen,
+            demarche=demarche,
+            answers={"nom": "Martin", "justificatif": version.document_id, "telephone": "+33612345678"},
+        )
+
+    draft = demarches_services.start_request(actor=citizen, demarche=demarche, applicant=own_party(citizen))
+    awaiting = send()
+    demarches_services.change_status(
+        actor=agent, request=awaiting, status="awaiting_information", motivation="Pièce illisible."
+    )
+    decided = send()
+    letter = coffre_services.copy_to_space(
+        actor=agent,
+        version=store(user=agent, title="Décision"),
+        space=demarches_services.service_space(service=service),
+    )
+    demarches_services.change_status(
+        actor=agent, request=decided, status="accepted", decision_document=letter.document
+    )
+    return {
+        "demarche": demarche,
+        "draft": draft,
+        "awaiting": awaiting,
+        "attachment": awaiting.attachments.get(),
+        "decided": decided,
+    }
+
+
+def coffre_world(users: dict, service) -> dict:
+    """The citizen's vault, built through coffre's own code: a document shared with the AGENT's service."""
+    from coffre import services as coffre_services
+    from tests.coffre.factories import store
+    from tests.factories import person_party as own_party
+
+    version = store(user=users[CITIZEN], title="Attestation CAF")
+    grant = coffre_services.share_document(
+        actor=users[CITIZEN],
+        document=version.document,
+        service=service,
+        note="Inscription",
+        until=timezone.localdate() + timedelta(days=30),
+    )
+    return {
+        "owner": own_party(users[CITIZEN]),
+        "document": version.document,
+        "version": version,
+        "grant": grant,
+    }
+
+
+@pytest.fixture
+def world(db, vault_storage):
     make_town()
     service = ServiceFactory(name="État civil", slug="etat-civil")
     other_service = ServiceFactory(name="Urbanisme", slug="urbanisme")
@@ -190,7 +409,57 @@ def world(db):
     notification = notify_services.notify(
         user=users[CITIZEN], kind="message", context={"subject": "Objet", "message": "Texte."}
     )
-    return {"users": users, "service": service, "news": news, "notification": notification}
+    return {
+        "users": users,
+        "service": service,
+        "news": news,
+        "notification": notification,
+        "regie": regie_world(users),
+        "coffre": coffre_world(users, service),
+        "demarches": demarches_world(users, service),
+    }
+
+
+def regie_world(users: dict) -> dict:
+    """The citizen's invoices built through regie.services: one to pay, one paid at the counter, one debited."""
+    from guichet.accounts.models import AgentMembership
+    from regie import services as regie_services
+    from regie.services import LineDraft
+
+    regie = ServiceFactory(name="Régie unique", slug="regie")
+    AgentMembership.objects.create(user=users[AGENT], service=regie)
+    payer = person_party(users[CITIZEN])
+    today = timezone.localdate()
+
+    def bill(due_in_days: int):
+        return regie_services.issue_invoice(
+            actor=None,
+            payer=payer,
+            lines=[LineDraft(label="Cantine", service=regie, unit_price_cents=1250)],
+            due_date=today + timedelta(days=due_in_days),
+        )
+
+    invoice, paid, _debited = bill(60), bill(30), bill(10)
+    payment = regie_services.record_counter_payment(
+        actor=users[AGENT], payer=payer, invoices=[paid], method="cash", amount_cents=1250
+    )
+    mandate = regie_services.sign_mandate(
+        actor=users[CITIZEN],
+        payer=payer,
+        holder_name="Camille Martin",
+        iban="FR7630006000011234567890189",
+        bic="AGRIFRPP",
+    )
+    batch = regie_services.create_direct_debit_batch(
+        actor=users[AGENT], collection_date=today + timedelta(days=20)
+    )
+    return {
+        "invoice": invoice,
+        "payment": payment,
+        "mandate": mandate,
+        "batch": batch,
+        "debit": batch.items.get(),
+    }
 
 
 def check(client, world, key: str, row: Row, role: str) -> None:

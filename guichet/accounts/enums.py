@@ -6,6 +6,8 @@ class PartyKind(models.TextChoices):
     PERSON = "person", _("Personne")
     HOUSEHOLD = "household", _("Foyer")
     ASSOCIATION = "association", _("Association")
+    # A municipal service's own space (its copies of documents received): no members.
+    SERVICE = "service", _("Service municipal")
 
 
 class PartyRole(models.TextChoices):

@@ -8,6 +8,27 @@ GENERIC_LABEL = _("Consultation ou modification de vos données")
 ACTION_LABELS: dict[str, Promise] = {
     "user.update": _("Modification de vos coordonnées"),
     "otp.reset": _("Réinitialisation de votre double authentification"),
+    # Coffre-fort (vault)
+    "coffre.document.read": _("Consultation d'un document de votre coffre-fort"),
+    "coffre.document.create": _("Dépôt d'un document dans votre coffre-fort"),
+    "coffre.version.create": _("Nouvelle version d'un document de votre coffre-fort"),
+    "coffre.document.update": _("Modification d'un document de votre coffre-fort"),
+    "coffre.document.delete": _("Suppression d'un document de votre coffre-fort"),
+    "coffre.version.delete": _("Suppression d'une version d'un document de votre coffre-fort"),
+    "coffre.grant.create": _("Partage d'un document de votre coffre-fort avec un service"),
+    "coffre.grant.revoke": _("Fin du partage d'un document de votre coffre-fort"),
+    "coffre.vault.export": _("Export de votre coffre-fort"),
+    "coffre.vault.shred": _("Destruction de votre coffre-fort"),
+    "coffre.document.copy": _("Copie d'un document de votre coffre-fort remise à un service de la mairie"),
+    # Démarches (requests)
+    "demarches.request.create": _("Début d'une démarche en ligne (brouillon)"),
+    "demarches.request.update": _("Enregistrement des réponses d'une démarche en cours"),
+    "demarches.request.delete": _("Suppression d'un brouillon de démarche"),
+    "demarches.request.submit": _("Dépôt d'une demande"),
+    "demarches.request.status": _("Changement de statut d'une de vos demandes"),
+    "demarches.request.reply": _("Envoi des compléments demandés pour une demande"),
+    "demarches.request.withdraw": _("Retrait d'une de vos demandes"),
+    "demarches.message.create": _("Message au service au sujet d'une de vos demandes"),
 }
 
 # Apps add codes faster than this file: the last word of a code still says what happened.

@@ -215,17 +215,25 @@ def issue_draft_invoice(*, actor, invoice: Invoice) -> Invoice:
 
 
 @transaction.atomic
-def issue_credit_note(*, actor, invoice: Invoice, amount_cents: int, reason: str) -> CreditNote:
+def issue_credit_note(
+    *, actor, invoice: Invoice, amount_cents: int, reason: str, idempotency_key: str | None = None
+) -> CreditNote:
     """An avoir for part or all of an invoice; crediting the whole amount cancels the invoice.
 
     Never more than what is left to credit. A credit note on a paid invoice leaves
-    a credit to the payer, to refund with refund_payment.
+    a credit to the payer, to refund with refund_payment. `idempotency_key` (a token
+    of the agent's form) makes a double submission return the first credit note.
     """
     if not perms.is_regie_agent(actor):
         raise PermissionDenied
     # Locked first, summed after: a sum in the locking statement would see the snapshot
     # taken before the wait, missing what the previous holder of the lock committed.
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if idempotency_key:
+        # After the lock: a concurrent twin waited on it and now sees the first one's note.
+        existing = CreditNote.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     if invoice.status != InvoiceStatus.ISSUED:
         raise CreditNoteRefused(_("Seule une facture émise et non annulée peut recevoir un avoir."))
     if not _is_int(amount_cents) or amount_cents <= 0:
@@ -245,6 +253,7 @@ def issue_credit_note(*, actor, invoice: Invoice, amount_cents: int, reason: str
         amount_cents=amount_cents,
         reason=reason.strip(),
         issue_date=today,
+        idempotency_key=idempotency_key or None,
         created_by=actor,
     )
     if amount_cents == remaining:

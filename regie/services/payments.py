@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,10 +34,18 @@ from regie.backends import (
     ProviderStatus,
     get_backend,
 )
-from regie.enums import COUNTER_METHODS, DiscrepancyKind, InvoiceStatus, PaymentStatus, Provider
+from regie.enums import (
+    COUNTER_METHODS,
+    DebitItemStatus,
+    DiscrepancyKind,
+    InvoiceStatus,
+    PaymentStatus,
+    Provider,
+)
 from regie.exceptions import InvalidPayment, InvoiceNotPayable, PaymentProviderError
 from regie.models import (
     CURRENCY,
+    DirectDebitItem,
     Discrepancy,
     Invoice,
     Payment,
@@ -85,8 +94,27 @@ def _payable(invoices: list[Invoice], ids: list[int], payer: Party) -> dict[int,
         invoice.payer_id != payer.pk or invoice.status == InvoiceStatus.DRAFT for invoice in invoices
     ):
         raise InvoiceNotPayable(_("Facture introuvable."))
-    balances = _balances(ids)
+    rows = (
+        Invoice.objects.filter(pk__in=ids)
+        .with_balance()
+        .annotate(
+            debiting=Exists(
+                DirectDebitItem.objects.filter(invoice=OuterRef("pk"), status=DebitItemStatus.PENDING)
+            )
+        )
+        .values_list("pk", "balance_cents", "debiting")
+    )
+    balances, debiting = {}, set()
+    for pk, balance, is_debited in rows:
+        balances[pk] = balance
+        if is_debited:
+            debiting.add(pk)
     for invoice in invoices:
+        if invoice.pk in debiting:
+            raise InvoiceNotPayable(
+                _("La facture %(number)s est en cours de prélèvement : rien n'a été débité.")
+                % {"number": invoice.number}
+            )
         if invoice.status == InvoiceStatus.CANCELLED:
             raise InvoiceNotPayable(
                 _("La facture %(number)s est annulée : elle n'est plus à payer.") % {"number": invoice.number}
@@ -532,10 +560,6 @@ def record_counter_payment(
     """
     if not perms.is_regie_agent(actor):
         raise PermissionDenied
-    if idempotency_key:
-        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing
     if method not in COUNTER_METHODS:
         raise InvalidPayment(_("Ce moyen de paiement ne s'encaisse pas au guichet."))
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool) or amount_cents <= 0:
@@ -544,6 +568,12 @@ def record_counter_payment(
     if not ids:
         raise InvoiceNotPayable(_("Choisissez au moins une facture à payer."))
     locked = _lock_invoices(ids)
+    if idempotency_key:
+        # After the invoices' lock: a concurrent twin of this form waited on it, and now
+        # finds the first one's payment instead of paying again (or failing on the key).
+        existing = Payment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
     balances = _payable(locked, ids, payer)
     due = sum(balances.values())
     if amount_cents > due:

@@ -102,6 +102,30 @@ def _email(payment: Payment, pdf: bytes, recipients: list[str]) -> EmailMessage:
     return message
 
 
+def receipt_pdf(*, payment_id: int) -> bytes:
+    """The stored receipt of a succeeded payment, rendered and stored now if its task has not run yet.
+
+    Rendering here does not e-mail it: send_receipt finds it stored and only sends.
+    The payment's row lock keeps a concurrent task from rendering it a second time.
+    """
+    receipt = Receipt.objects.filter(payment_id=payment_id).only("pdf").first()
+    if receipt is not None:
+        return bytes(receipt.pdf)
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update(of=("self",))
+            .filter(pk=payment_id, status=PaymentStatus.SUCCEEDED)
+            .first()
+        )
+        if payment is None:
+            raise Payment.DoesNotExist
+        receipt = Receipt.objects.filter(payment=payment).first()
+        if receipt is None:
+            pdf = render_receipt_pdf(payment)
+            receipt = Receipt.objects.create(payment=payment, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest())
+    return bytes(receipt.pdf)
+
+
 def send_receipt(*, payment_id: int) -> Receipt | None:
     """Render the receipt once and e-mail it once, however often the task runs.
 

@@ -349,7 +349,7 @@ def test_an_agent_reads_through_an_active_grant_and_the_owner_sees_it(shared):
     # On the owner's "who saw my data" page: the agent's read, not the owner's own sharing.
     page = data_accesses_page(viewer=citizen, party_ids=party_ids_for(user=citizen), page=1)
     assert [(access.agent_name, access.service, access.action) for access in page.object_list] == [
-        (agent.get_full_name(), grant.service.name, "Consultation de vos données")
+        (agent.get_full_name(), grant.service.name, "Consultation d'un document de votre coffre-fort")
     ]
 
 

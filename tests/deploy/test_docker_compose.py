@@ -36,18 +36,26 @@ def test_application_processes_share_the_production_environment(service):
     assert environment["REDIS_URL"] == "redis://redis:6379/0"
     assert SERVICES[service]["env_file"] == ".env"
     assert "media:/app/var/media" in SERVICES[service]["volumes"]
+    assert "coffre:/app/var/coffre" in SERVICES[service]["volumes"]
+    assert environment["COFFRE_STORAGE_LOCATION"] == "/app/var/coffre"
 
 
 def test_the_web_waits_for_migrations_and_the_databases_keep_their_data():
     assert SERVICES["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
     assert "redisdata:/data" in SERVICES["redis"]["volumes"]
-    assert set(COMPOSE["volumes"]) == {"pgdata", "redisdata", "media"}
+    assert set(COMPOSE["volumes"]) == {"pgdata", "redisdata", "media", "coffre"}
     assert SERVICES["postgres"]["healthcheck"]["test"][0] == "CMD-SHELL"
 
 
 def test_the_database_password_is_required_not_defaulted():
     assert "${POSTGRES_PASSWORD:?" in SERVICES["postgres"]["environment"]["POSTGRES_PASSWORD"]
+
+
+@pytest.mark.parametrize("service", ["web", "worker", "beat", "migrate"])
+def test_the_vault_master_keys_are_required_not_defaulted(service):
+    # Without them the demo key would be used, which `check --deploy` refuses (coffre.E001).
+    assert SERVICES[service]["environment"]["COFFRE_KEKS"].startswith("${COFFRE_KEKS:?")
 
 
 def test_the_gunicorn_config_and_celery_app_it_names_exist():

@@ -12,7 +12,8 @@ from guichet.accounts.enums import PartyKind, PartyRole
 from guichet.accounts.models import Party, PartyMembership
 from regie import fake_stripe, services
 from regie.services import LineDraft
-from tests.factories import ServiceFactory, UserFactory, make_agent, person_party
+from tests.factories import ServiceFactory, UserFactory, make_agent, make_town, person_party
+from tests.helpers import login
 from tests.regie.fake_payfip import FakePayfip
 
 
@@ -127,3 +128,27 @@ def in_thread(function):
             connection.close()
 
     return body
+
+
+# Pages ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def town(db):
+    return make_town(name="Villebelle")
+
+
+@pytest.fixture
+def citizen_client(client, citizen, town):
+    return login(client, citizen)
+
+
+@pytest.fixture
+def agent_client(client, regie_agent, town):
+    return login(client, regie_agent)
+
+
+def pay_at_counter(agent, payer, invoices, cents, method="cash", **kwargs):
+    return services.record_counter_payment(
+        actor=agent, payer=payer, invoices=invoices, method=method, amount_cents=cents, **kwargs
+    )

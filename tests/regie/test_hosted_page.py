@@ -63,8 +63,11 @@ def test_the_demo_mounts_the_fake_in_the_portal_and_walks_the_whole_payment(
 
     answer = walk_the_payment(redirect)
 
-    assert answer.status_code == 303 and answer.headers["Location"] == live_server.url + "/mon-espace/"
-    assert Payment.objects.get().status == PaymentStatus.SUCCEEDED
+    payment = Payment.objects.get()
+    assert answer.status_code == 303
+    # Back to the payment's own page in "Mes factures", which the webhook has already settled.
+    assert answer.headers["Location"] == f"{live_server.url}/mon-espace/factures/paiements/{payment.pk}/"
+    assert payment.status == PaymentStatus.SUCCEEDED
 
 
 def test_the_demo_provider_is_not_served_unless_switched_on(settings):

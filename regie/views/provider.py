@@ -1,4 +1,4 @@
-"""The régie's only pages for now: provider notifications, and the demo payment provider.
+"""Provider notifications (webhooks), and the demo payment provider.
 
 Webhooks are called by the provider, not by a browser: no login, no CSRF token,
 POST only; the body is authenticated (Stripe: signature on the raw body;

@@ -1,0 +1,1 @@
+"""The vault's pages: `citizen` (Mon espace › Mon coffre-fort), `agent` (/agent/coffre/), `public`."""

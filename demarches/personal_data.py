@@ -1,0 +1,117 @@
+"""What the démarches hold about a person, how it is exported and erased (personal-data registry)."""
+
+from django.utils import timezone
+
+from demarches.enums import RequestStatus
+from demarches.models import (
+    Demarche,
+    DemarcheRevision,
+    FormField,
+    FormPage,
+    Request,
+    RequestAttachment,
+    RequestEvent,
+    RequestMessage,
+    ServiceSpace,
+)
+from guichet.accounts import registry
+from guichet.accounts.models import Party
+
+
+def export(user) -> dict:
+    """The requests and drafts of every party the user acts for, with their answers, timeline and messages."""
+    requests = (
+        Request.objects.for_user(user)
+        .select_related("demarche")
+        .prefetch_related("events", "messages__attachments", "attachments")
+        .order_by("created_at", "pk")
+    )
+    return {
+        "demandes": [
+            {
+                "référence": request.reference,
+                "démarche": request.demarche.title,
+                "titulaire": request.applicant_id,
+                "statut": request.status,
+                "version_du_formulaire": request.revision_id,
+                "commencée_le": timezone.localtime(request.created_at).isoformat(),
+                "déposée_le": timezone.localtime(request.submitted_at).isoformat()
+                if request.submitted_at
+                else None,
+                "réponses": request.answers,
+                "décision_le": timezone.localtime(request.decided_at).isoformat()
+                if request.decided_at
+                else None,
+                "historique": [
+                    {
+                        "le": timezone.localtime(event.created_at).isoformat(),
+                        "type": event.kind,
+                        "statut_avant": event.from_status,
+                        "statut_après": event.to_status,
+                        "par_le_demandeur": event.by_applicant,
+                        "motif": event.motivation,
+                    }
+                    for event in request.events.all()
+                ],
+                "messages": [
+                    {
+                        "le": timezone.localtime(message.created_at).isoformat(),
+                        "du_demandeur": message.from_applicant,
+                        "texte": message.body,
+                        "documents": [attachment.document_id for attachment in message.attachments.all()],
+                    }
+                    for message in request.messages.all()
+                ],
+                "documents": [attachment.document_id for attachment in request.attachments.all()],
+            }
+            for request in requests
+        ],
+        "versions_publiées": list(
+            DemarcheRevision.objects.filter(created_by=user).order_by("pk").values_list("pk", flat=True)
+        ),
+    }
+
+
+def erase(user) -> None:
+    """Delete the drafts of the person's own party; submitted requests stay.
+
+    A submitted request is the town's administrative record, kept for its legal
+    retention period (like the documents copied into the service's space), with
+    its timeline and messages (their author becomes unknown when the account goes);
+    it goes when that period ends, not on request. Drafts were never sent: they go now.
+    """
+    Request.objects.filter(
+        applicant__in=Party.objects.filter(person=user), status=RequestStatus.DRAFT
+    ).delete()
+
+
+registry.declare(
+    app_label="demarches",
+    personal_fields={
+        # The answers hold whatever the form asked: names, addresses, dates of birth, IBAN…
+        Request: ("applicant", "answers", "created_by"),
+        # The administrator who published a version.
+        DemarcheRevision: ("created_by",),
+        Demarche: (),
+        FormPage: (),
+        FormField: (),
+        # The timeline: who moved a request, and the reason given to the applicant.
+        RequestEvent: ("actor", "motivation"),
+        RequestMessage: ("author", "body"),
+        # The service's copy of an applicant's document, and the id of their original.
+        RequestAttachment: ("document", "source_document_id"),
+        # A service's party in the vault: no person in it.
+        ServiceSpace: (),
+    },
+    exporter=export,
+    eraser=erase,
+    not_personal={
+        # The name of a portal page ("famille:enrolments"), not of a person.
+        Demarche: ("link_url_name",),
+        # The administrators' wording of a form's error message, the same for everyone.
+        FormField: ("pattern_message",),
+        # Links to the RequestMessage row, whose body is declared there.
+        RequestEvent: ("message",),
+        RequestAttachment: ("message",),
+    },
+)
