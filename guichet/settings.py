@@ -163,6 +163,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regie.tasks.send_payment_reminders",
         "schedule": crontab(hour=9, minute=30),
     },
+    # Régie: yesterday's provider report against the ledger, discrepancies listed for the régisseur
+    # (CELERY_TIMEZONE is Europe/Paris).
+    "regie-reconcile-yesterday": {
+        "task": "regie.tasks.reconcile_yesterday",
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # Accounts

@@ -61,6 +61,8 @@ class DiscrepancyKind(models.TextChoices):
     UNKNOWN_PAYMENT = "unknown_payment", _("Paiement inconnu de la régie")
     OVERPAYMENT = "overpayment", _("Paiement reçu pour une facture déjà soldée")
     LATE_SUCCESS = "late_success", _("Paiement reçu après expiration")
+    NOT_SETTLED = "not_settled", _("Payé chez le prestataire mais non encaissé par la régie")
+    MISSING_AT_PROVIDER = "missing_at_provider", _("Encaissé par la régie mais non payé chez le prestataire")
 
 
 class DebitItemStatus(models.TextChoices):

@@ -1,6 +1,8 @@
 """A local, stateful stand-in for Stripe Checkout: the API the SDK calls and the hosted page.
 
 Serves POST /v1/checkout/sessions (honouring Idempotency-Key as Stripe does),
+GET /v1/checkout/sessions (a list filtered on `created[gte]`/`created[lt]`, paged with
+`limit`/`starting_after`, newest first, in Stripe's list envelope),
 GET /v1/checkout/sessions/<id>, POST /v1/checkout/sessions/<id>/expire,
 POST /v1/refunds, and a hosted page at /pay/<id> clearly labelled as a demo.
 "Payer" on that page marks the session paid, sends a webhook signed like
@@ -166,7 +168,8 @@ class FakeStripe:
     def _api(self, method: str, path: str, body: bytes, environ: dict) -> tuple[int, list, bytes, float]:
         if environ.get("HTTP_AUTHORIZATION") != f"Bearer {self.api_key}":
             return (*_error(401, "Invalid API Key provided.", code="api_key_invalid"), 0.0)
-        params = parse_qsl(body.decode(), keep_blank_values=True)
+        query = environ.get("QUERY_STRING", "") if method == "GET" else body.decode()
+        params = parse_qsl(query, keep_blank_values=True)
         key = environ.get("HTTP_IDEMPOTENCY_KEY", "")
         with self._lock:
             stall = self._stalls.pop(0) if self._stalls else 0.0
@@ -194,6 +197,8 @@ class FakeStripe:
         if parts[:3] == ["v1", "checkout", "sessions"]:
             if method == "POST" and len(parts) == 3:
                 return self._create_session(form, pairs)
+            if method == "GET" and len(parts) == 3:
+                return self._list_sessions(form)
             session = self.sessions.get(parts[3]) if len(parts) > 3 else None
             if session is None:
                 return _error(404, "No such checkout.session", code="resource_missing")
@@ -243,6 +248,39 @@ class FakeStripe:
         }
         self.sessions[session_id] = session
         return _json(200, session)
+
+    def _list_sessions(self, form: dict) -> tuple[int, list, bytes]:
+        try:
+            gte = int(form["created[gte]"]) if "created[gte]" in form else None
+            lt = int(form["created[lt]"]) if "created[lt]" in form else None
+            limit = int(form.get("limit") or 10)
+        except ValueError:
+            return _error(400, "Invalid integer.")
+        if not 1 <= limit <= 100:
+            return _error(400, "`limit` must be between 1 and 100.")
+        # Newest first, as Stripe lists; sessions created in the same second keep their creation order.
+        ordered = [
+            session
+            for session in reversed(list(self.sessions.values()))
+            if (gte is None or session["created"] >= gte) and (lt is None or session["created"] < lt)
+        ]
+        ordered.sort(key=lambda session: session["created"], reverse=True)  # stable
+        after = form.get("starting_after")
+        if after:
+            ids = [session["id"] for session in ordered]
+            if after not in ids:
+                return _error(400, f"No such checkout.session: '{after}'", code="resource_missing")
+            ordered = ordered[ids.index(after) + 1 :]
+        page = ordered[:limit]
+        return _json(
+            200,
+            {
+                "object": "list",
+                "url": "/v1/checkout/sessions",
+                "has_more": len(ordered) > limit,
+                "data": page,
+            },
+        )
 
     def _create_refund(self, form: dict) -> tuple[int, list, bytes]:
         intent = form.get("payment_intent", "")

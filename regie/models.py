@@ -483,6 +483,8 @@ class Discrepancy(models.Model):
     received_amount_cents = models.BigIntegerField(null=True, blank=True)
     expected_currency = models.CharField(max_length=3, blank=True)
     received_currency = models.CharField(max_length=3, blank=True)
+    # The day whose provider report found it (daily reconciliation); empty for webhooks' reports.
+    reconciled_on = models.DateField(_("journée rapprochée"), null=True, blank=True)
     detected_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
@@ -493,6 +495,14 @@ class Discrepancy(models.Model):
         verbose_name = _("écart de rapprochement")
         verbose_name_plural = _("écarts de rapprochement")
         ordering = ["-detected_at", "-pk"]
+        constraints = [
+            # Running the daily reconciliation of a day twice reports nothing twice.
+            models.UniqueConstraint(
+                fields=["kind", "provider", "provider_reference", "reconciled_on"],
+                condition=Q(reconciled_on__isnull=False),
+                name="regie_discrepancy_reconciled_unique",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.provider_reference}"

@@ -1,8 +1,10 @@
 """Celery tasks of the régie: thin wrappers around services, safe to run twice."""
 
 import smtplib
+from datetime import timedelta
 
 from celery import shared_task
+from django.utils import timezone
 
 from regie import services
 
@@ -36,3 +38,13 @@ def recheck_pending_payments() -> dict[str, int]:
 def send_payment_reminders() -> dict[str, int]:
     """Beat, every morning: remind unpaid invoices at due date + 7 and + 30 days, once each."""
     return services.send_payment_reminders()
+
+
+@shared_task
+def reconcile_yesterday() -> dict:
+    """Beat, at 6:00 (Europe/Paris): list every difference between yesterday's provider report and the ledger.
+
+    Safe to run again: a difference is reported once per day.
+    """
+    day = timezone.localdate() - timedelta(days=1)
+    return services.reconcile_day(day=day).as_dict()

@@ -5,11 +5,13 @@ services (regie.services.payments) persist the idempotency key before calling
 `create_checkout`, and turn what the provider says into ledger rows.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 BACKENDS = {
@@ -55,6 +57,17 @@ class ProviderStatus:
 
 
 @dataclass(frozen=True)
+class ProviderPaymentReport:
+    """One payment as the provider's report of a day states it (daily reconciliation)."""
+
+    provider_reference: str
+    amount_cents: int | None
+    currency: str
+    status: ProviderState
+    paid_at: datetime | None = None  # when the provider tells it; None otherwise
+
+
+@dataclass(frozen=True)
 class ProviderEvent:
     """A notification from the provider, already authenticated by the backend."""
 
@@ -87,6 +100,23 @@ class PaymentBackend:
     def refund(self, *, provider_payment_reference: str, amount_cents: int, idempotency_key: str) -> str:
         """Give money back through the provider; returns the provider's refund id."""
         raise NotImplementedError
+
+    def list_settled(self, *, day: date, references: Sequence[str] = ()) -> list[ProviderPaymentReport]:
+        """The payments the provider holds as paid among those opened on `day` (Europe/Paris).
+
+        `references` are the provider references the ledger knows for that day: a
+        provider that can list its payments ignores them, one that cannot (PayFiP)
+        asks about each of them instead, since a backend never reads the database.
+        """
+        raise NotImplementedError
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Midnight to midnight in the town's time zone (Europe/Paris), as aware datetimes in UTC."""
+    zone = timezone.get_default_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    end = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def get_backend(code: str | None = None) -> PaymentBackend:

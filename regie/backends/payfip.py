@@ -11,6 +11,8 @@ what keeps a double click from opening two operations.
 
 import logging
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from datetime import date
 from xml.sax.saxutils import escape
 
 import requests
@@ -22,6 +24,7 @@ from regie.backends import (
     Checkout,
     CheckoutRequest,
     PaymentBackend,
+    ProviderPaymentReport,
     ProviderState,
     ProviderStatus,
 )
@@ -148,3 +151,27 @@ class PayfipBackend(PaymentBackend):
 
     def refund(self, *, provider_payment_reference: str, amount_cents: int, idempotency_key: str) -> str:
         raise PaymentProviderError(_("PayFiP ne permet pas de rembourser en ligne."))
+
+    def list_settled(self, *, day: date, references: Sequence[str] = ()) -> list[ProviderPaymentReport]:
+        """The paid ones among the operations the ledger knows for `day`, read back one by one.
+
+        PayFiP has no web service listing a day's payments (its daily statement
+        reaches the public accountant through Hélios, not us): the services pass
+        the references the ledger holds for that day and each is asked about with
+        recupererDetailPaiementSecurise. A payment PayFiP took that the ledger never
+        recorded cannot be seen this way; the notification and the 15-minute
+        re-check are what catch those.
+        """
+        reports = []
+        for reference in references:
+            status = self.retrieve(provider_reference=reference)
+            if status.state == ProviderState.PAID:
+                reports.append(
+                    ProviderPaymentReport(
+                        provider_reference=reference,
+                        amount_cents=status.amount_cents,
+                        currency=status.currency,
+                        status=status.state,
+                    )
+                )
+        return reports

@@ -6,6 +6,8 @@ the tests talk HTTP to regie.fake_stripe instead of the internet.
 
 import json
 import logging
+from collections.abc import Sequence
+from datetime import date
 
 import stripe
 from django.conf import settings
@@ -17,8 +19,10 @@ from regie.backends import (
     InvalidNotification,
     PaymentBackend,
     ProviderEvent,
+    ProviderPaymentReport,
     ProviderState,
     ProviderStatus,
+    day_bounds,
 )
 from regie.enums import PaymentMethod, Provider
 from regie.exceptions import PaymentProviderError, PaymentProviderRefused
@@ -140,6 +144,31 @@ class StripeBackend(PaymentBackend):
         if refund.status == "failed":
             raise refused
         return refund.id
+
+    def list_settled(self, *, day: date, references: Sequence[str] = ()) -> list[ProviderPaymentReport]:
+        """The paid Checkout Sessions created on `day` (Europe/Paris), every page of them.
+
+        `references` is not needed: Stripe lists its sessions. A session carries no
+        payment date, so `paid_at` stays empty.
+        """
+        start, end = day_bounds(day)
+        params = {"created": {"gte": int(start.timestamp()), "lt": int(end.timestamp())}, "limit": 100}
+        reports = []
+        try:
+            for session in client().v1.checkout.sessions.list(params).auto_paging_iter():
+                status = session_status(session)
+                if status.state == ProviderState.PAID:
+                    reports.append(
+                        ProviderPaymentReport(
+                            provider_reference=status.provider_reference,
+                            amount_cents=status.amount_cents,
+                            currency=status.currency,
+                            status=status.state,
+                        )
+                    )
+        except stripe.StripeError as error:
+            raise _unavailable(error) from error
+        return reports
 
 
 def parse_webhook(*, payload: bytes, signature: str | None) -> ProviderEvent:

@@ -15,6 +15,7 @@ Provider side (webhooks, reconciliation, tasks):
     settle_payment(*, payment_id, status, event_id="") -> Payment
     close_payment(*, payment_id, state) -> Payment
     recheck_pending_payments(*, now=None) -> dict
+    reconcile_day(*, day, provider=None) -> ReconciliationResult (daily, provider report vs ledger)
     requeue_unsent_receipts(*, now=None) -> int
     retry_pending_refunds(*, now=None) -> int
 Direct debit (SEPA):
@@ -50,6 +51,7 @@ from regie.services.payments import (
     start_online_payment,
 )
 from regie.services.receipts import receipt_pdf, render_invoice_pdf, render_receipt_pdf, send_receipt
+from regie.services.reconciliation import ReconciliationResult, reconcile_day
 from regie.services.refunds import refund_payment, refundable_cents, retry_pending_refunds
 from regie.services.reminders import send_payment_reminders, send_reminder
 from regie.services.sepa import (
@@ -64,6 +66,7 @@ __all__ = [
     "InvoiceDraft",
     "LineDraft",
     "PaymentRedirect",
+    "ReconciliationResult",
     "cancel_invoice",
     "close_payment",
     "create_direct_debit_batch",
@@ -76,6 +79,7 @@ __all__ = [
     "mark_batch_collected",
     "receipt_pdf",
     "recheck_pending_payments",
+    "reconcile_day",
     "record_counter_payment",
     "refund_payment",
     "refundable_cents",

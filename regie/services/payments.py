@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -30,6 +30,7 @@ from regie.backends import (
     CheckoutRequest,
     PaymentBackend,
     ProviderEvent,
+    ProviderPaymentReport,
     ProviderState,
     ProviderStatus,
     get_backend,
@@ -280,26 +281,51 @@ def start_online_payment(
 
 
 def _report(
-    kind: str, *, payment: Payment | None, provider: str, status: ProviderStatus | None, event_id: str
-):
-    logger.warning(
-        "Régie discrepancy %s on payment %s (provider %s, reference %s)",
-        kind,
-        getattr(payment, "pk", None),
-        provider,
-        getattr(status, "provider_reference", ""),
-    )
-    return Discrepancy.objects.create(
-        kind=kind,
-        provider=provider,
-        payment=payment,
-        provider_reference=getattr(status, "provider_reference", "") or "",
-        event_id=event_id,
-        expected_amount_cents=getattr(payment, "amount_cents", None),
-        received_amount_cents=getattr(status, "amount_cents", None),
-        expected_currency=getattr(payment, "currency", "") or "",
-        received_currency=getattr(status, "currency", "") or "",
-    )
+    kind: str,
+    *,
+    payment: Payment | None,
+    provider: str,
+    status: ProviderStatus | ProviderPaymentReport | None,
+    event_id: str,
+    reconciled_on: date | None = None,
+) -> tuple[Discrepancy, bool]:
+    """Record a discrepancy for the régisseur; returns it and whether it is new.
+
+    With `reconciled_on` (the daily reconciliation) it is reported once per kind,
+    provider, reference and day, however often that day is reconciled.
+    """
+    reference = getattr(status, "provider_reference", "") or ""
+    values = {
+        "payment": payment,
+        "event_id": event_id,
+        "expected_amount_cents": getattr(payment, "amount_cents", None),
+        "received_amount_cents": getattr(status, "amount_cents", None),
+        "expected_currency": getattr(payment, "currency", "") or "",
+        "received_currency": getattr(status, "currency", "") or "",
+    }
+    if reconciled_on is None:
+        discrepancy, created = (
+            Discrepancy.objects.create(kind=kind, provider=provider, provider_reference=reference, **values),
+            True,
+        )
+    else:
+        reference = reference or getattr(payment, "provider_reference", "")
+        discrepancy, created = Discrepancy.objects.get_or_create(
+            kind=kind,
+            provider=provider,
+            provider_reference=reference,
+            reconciled_on=reconciled_on,
+            defaults=values,
+        )
+    if created:
+        logger.warning(
+            "Régie discrepancy %s on payment %s (provider %s, reference %s)",
+            kind,
+            getattr(payment, "pk", None),
+            provider,
+            reference,
+        )
+    return discrepancy, created
 
 
 def _finish(payment: Payment, status: str) -> None:
