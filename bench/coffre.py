@@ -99,13 +99,23 @@ def cpu_busy(seconds: float = 0.5) -> float | None:
     return (total - delta[3] - delta[4]) / total  # minus idle and iowait
 
 
+def dirty_bytes() -> int | None:
+    """Bytes waiting to be written to disk (Linux /proc/meminfo Dirty + Writeback), else None."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path("/proc/meminfo").read_text().splitlines())
+    except OSError:
+        return None
+    return sum(int(fields[name].split()[0]) * 1024 for name in ("Dirty", "Writeback") if name in fields)
+
+
 def wait_until_quiet() -> None:
     """On a shared machine, other processes' work skews the figures: wait (at most WAIT_IDLE
-    seconds) until the CPU is mostly idle."""
+    seconds) until the CPU is mostly idle and the previous measures' writes have reached the
+    disk (a virtual disk absorbs a burst far faster than it sustains writes)."""
     deadline = time.monotonic() + WAIT_IDLE
     while time.monotonic() < deadline:
-        busy = cpu_busy()
-        if busy is None or busy < 0.25:
+        busy, dirty = cpu_busy(), dirty_bytes()
+        if (busy is None or busy < 0.25) and (dirty is None or dirty < 16 * MIB):
             return
 
 
