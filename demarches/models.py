@@ -34,6 +34,7 @@ from demarches.normalise import format_amount, is_date_bound
 from demarches.schema import KEY_PATTERN, FormSchema, parse_choices
 from guichet.accounts.enums import PartyKind
 from guichet.accounts.models import Party
+from guichet.audit.models import AppendOnlyError, AppendOnlyModel, AppendOnlyQuerySet
 
 KEY_VALIDATOR = RegexValidator(
     KEY_PATTERN,
@@ -701,19 +702,11 @@ class RequestAttachment(models.Model):
         return f"{self.request_id} {self.document_id}"
 
 
-class EventsAreAppendOnly(Exception):
-    pass
+# A request's timeline only grows: the same guards as the audit log's.
+EventsAreAppendOnly = AppendOnlyError
 
 
-class RequestEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise EventsAreAppendOnly("A request's timeline only grows.")
-
-    def delete(self):
-        raise EventsAreAppendOnly("A request's timeline only grows.")
-
-
-class RequestEvent(models.Model):
+class RequestEvent(AppendOnlyModel):
     """One line of a request's timeline: submitted, a status change, a message, a document.
 
     Append-only: save() refuses an existing row, the queryset refuses update() and
@@ -749,7 +742,7 @@ class RequestEvent(models.Model):
     )
     created_at = models.DateTimeField(_("le"), default=timezone.now)
 
-    objects = RequestEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("événement d'une demande")
@@ -759,11 +752,3 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
-
-    def save(self, *args, **kwargs) -> None:
-        if not self._state.adding:
-            raise EventsAreAppendOnly("A request's timeline only grows.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise EventsAreAppendOnly("A request's timeline only grows.")

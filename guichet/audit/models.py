@@ -5,7 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 
 class AppendOnlyError(Exception):
-    """The audit log is never changed nor deleted by the application."""
+    """Append-only rows (the audit log, a request's timeline) are never changed nor deleted by the application."""
 
 
 class AppendOnlyQuerySet(models.QuerySet):
