@@ -7,7 +7,9 @@ conditions.py   the small JSON conditions that show pages and fields
 normalise.py    parsing and formatting of phone numbers, amounts, SIRET, IBAN, RNA, date bounds
 prefill.py      the prefill registry other apps extend
 engine/         page forms, navigation, validation, summary (the API the pages use)
-services.py     publish, duplicate; start / save / submit a request; messages, answers, withdrawal, status moves
+services/       procedures (publish, duplicate); requests (drafts, submission, the applicant's follow-up,
+                move(): every status change); instruction (the agents' moves); deadlines; counter
+search.py       the agents' full-text search (folded text, PostgreSQL's simple configuration)
 workflow.py     the table of allowed status moves, and who makes each
 selectors.py    catalogue, published forms, requests of a user, timeline, the "Mes demandes" card
 references.py   GN-2026-000123, gapless per year

@@ -9,9 +9,12 @@ class DemarchesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from demarches import cards, personal_data, prefill  # noqa: F401 (registers)
-        from demarches.services import SUBMITTED_NOTIFICATION_KIND
+        from demarches import cards, personal_data, prefill, services  # noqa: F401 (registers)
         from guichet.notify import kinds
 
-        kinds.register(SUBMITTED_NOTIFICATION_KIND)
+        kinds.register(services.SUBMITTED_NOTIFICATION_KIND)
+        kinds.register(services.STATUS_NOTIFICATION_KIND)
+        kinds.register(services.APPLICANT_MOVE_NOTIFICATION_KIND)
+        kinds.register(services.ASSIGNED_NOTIFICATION_KIND)
+        kinds.register(services.MESSAGE_NOTIFICATION_KIND)
         cards.register()

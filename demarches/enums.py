@@ -117,3 +117,41 @@ class EventKind(models.TextChoices):
     STATUS = "status", _("Changement de statut")
     MESSAGE = "message", _("Message")
     DOCUMENT = "document", _("Document")
+    REMINDER = "reminder", _("Relance")
+
+
+class Channel(models.TextChoices):
+    """How a request reached the town: online by the applicant, or at the counter by an agent."""
+
+    ONLINE = "online", _("En ligne")
+    COUNTER = "counter", _("Au guichet")
+
+
+class SilenceRule(models.TextChoices):
+    """What the administration's silence means once the legal delay has passed (CRPA, L. 231-1 and
+    L. 231-4)."""
+
+    NONE = "none", _("Pas de décision implicite")
+    ACCEPT = "accept", _("Le silence vaut acceptation")
+    REJECT = "reject", _("Le silence vaut rejet")
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV (tableur, séparateur point-virgule)")
+    XLSX = "xlsx", _("Excel (XLSX)")
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("En préparation")
+    DONE = "done", _("Prêt")
+    FAILED = "failed", _("Échec")
+
+
+class LabelTone(models.TextChoices):
+    """The colour of a label's badge (components/status_badge.html tones)."""
+
+    NEUTRAL = "neutral", _("Gris")
+    INFO = "info", _("Bleu")
+    SUCCESS = "success", _("Vert")
+    WARNING = "warning", _("Orange")
+    DANGER = "danger", _("Rouge")

@@ -9,6 +9,8 @@ never changed) → Request (a citizen's request, filled against one revision).
 import re
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import RegexValidator
@@ -22,12 +24,17 @@ from django.utils.translation import gettext_lazy as _
 from demarches import conditions, prefill
 from demarches.enums import (
     Audience,
+    Channel,
     ChoiceDisplay,
     DemarcheKind,
     DemarcheStatus,
     EventKind,
+    ExportFormat,
+    ExportStatus,
     FieldKind,
+    LabelTone,
     RequestStatus,
+    SilenceRule,
     Theme,
 )
 from demarches.normalise import format_amount, is_date_bound
@@ -136,6 +143,41 @@ class Demarche(models.Model):
         ),
     )
     position = models.PositiveSmallIntegerField(_("ordre dans le catalogue"), default=100)
+    # Instruction (the back-office) -------------------------------------------------------------
+    is_declarative = models.BooleanField(
+        _("démarche déclarative"),
+        default=False,
+        help_text=_("Acceptée dès son dépôt : le service en prend acte, sans instruction."),
+    )
+    silence_rule = models.CharField(
+        _("silence de l'administration"),
+        max_length=10,
+        choices=SilenceRule.choices,
+        default=SilenceRule.NONE,
+        help_text=_("Décision implicite prise automatiquement si le service n'a pas répondu à temps."),
+    )
+    silence_days = models.PositiveSmallIntegerField(
+        _("délai du silence (jours)"),
+        null=True,
+        blank=True,
+        help_text=_("Jours après le dépôt (deux mois : 60) ; les demandes de compléments le suspendent."),
+    )
+    information_days = models.PositiveSmallIntegerField(
+        _("délai de réponse aux demandes de compléments (jours)"),
+        default=30,
+        help_text=_("Sans réponse à temps, le demandeur est relancé puis la demande est classée sans suite."),
+    )
+    information_reminder_days = models.PositiveSmallIntegerField(
+        _("relance du demandeur (jours avant l'échéance)"), default=7
+    )
+    escalation_days = models.PositiveSmallIntegerField(
+        _("alerte du responsable (jours de retard)"),
+        default=7,
+        help_text=_(
+            "L'agent chargé du dossier est relancé dès le dépassement du délai ; "
+            "le responsable du service, ce nombre de jours après."
+        ),
+    )
     current_revision = models.ForeignKey(
         "DemarcheRevision",
         verbose_name=_("version publiée"),
@@ -166,6 +208,11 @@ class Demarche(models.Model):
                 name="demarches_demarche_has_audience",
                 violation_error_message=_("Cochez au moins un public : particulier, foyer ou association."),
             ),
+            models.CheckConstraint(
+                condition=Q(silence_rule=SilenceRule.NONE) | Q(silence_days__gte=1),
+                name="demarches_demarche_silence_has_days",
+                violation_error_message=_("Indiquez le délai après lequel le silence vaut décision."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,6 +220,10 @@ class Demarche(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.silence_rule != SilenceRule.NONE and not self.silence_days:
+            raise ValidationError(
+                {"silence_days": _("Indiquez le délai après lequel le silence vaut décision.")}
+            )
         if self.kind == DemarcheKind.LINK and not self.link_url_name:
             raise ValidationError({"link_url_name": _("Indiquez la page vers laquelle ce lien mène.")})
         if self.kind == DemarcheKind.FORM and self.link_url_name:
@@ -555,6 +606,35 @@ class Request(models.Model):
         blank=True,
         related_name="+",
     )
+    # Instruction (the back-office) -----------------------------------------------------------------
+    channel = models.CharField(_("canal"), max_length=10, choices=Channel.choices, default=Channel.ONLINE)
+    # At the counter: the applicant's consent to the agent filing for them, as the agent recorded it.
+    consent_statement = models.CharField(_("consentement recueilli"), max_length=300, blank=True)
+    consent_recorded_at = models.DateTimeField(_("consentement recueilli le"), null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("agent chargé du dossier"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    labels = models.ManyToManyField(
+        "Label", verbose_name=_("étiquettes"), blank=True, related_name="requests"
+    )
+    # The processing deadline, pushed back by the days spent waiting for the applicant.
+    due_date = models.DateField(_("à traiter avant le"), null=True, blank=True)
+    # The day the silence rule decides (the procedure's rule at submission), pushed back the same way.
+    silence_date = models.DateField(_("décision implicite le"), null=True, blank=True)
+    # While waiting for more information: since when (the clock is paused), and until when the applicant
+    # may answer.
+    paused_since = models.DateField(_("délai suspendu depuis le"), null=True, blank=True)
+    information_due_date = models.DateField(_("compléments attendus avant le"), null=True, blank=True)
+    information_reminded_at = models.DateTimeField(_("demandeur relancé le"), null=True, blank=True)
+    overdue_reminded_at = models.DateTimeField(_("agent relancé le"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("responsable alerté le"), null=True, blank=True)
+    # Reference, applicant's name and answers, folded (lower case, no accents), for the agents' search.
+    search_vector = SearchVectorField(_("index de recherche"), null=True, blank=True, editable=False)
 
     objects = RequestQuerySet.as_manager()
 
@@ -562,7 +642,13 @@ class Request(models.Model):
         verbose_name = _("demande")
         verbose_name_plural = _("demandes")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["applicant", "status"], name="demarches_request_applicant")]
+        indexes = [
+            models.Index(fields=["applicant", "status"], name="demarches_request_applicant"),
+            models.Index(fields=["demarche", "status", "submitted_at"], name="demarches_request_queue"),
+            models.Index(fields=["assignee", "status"], name="demarches_request_assignee"),
+            models.Index(fields=["status", "due_date"], name="demarches_request_due"),
+            GinIndex(fields=["search_vector"], name="demarches_request_search"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["reference"], condition=~Q(reference=""), name="demarches_request_reference_unique"
@@ -573,6 +659,10 @@ class Request(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=RequestStatus.values), name="demarches_request_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(channel=Channel.ONLINE) | Q(consent_recorded_at__isnull=False),
+                name="demarches_request_counter_has_consent",
             ),
         ]
 
@@ -589,6 +679,11 @@ class Request(models.Model):
         return self.status == RequestStatus.DRAFT
 
     @property
+    def is_counter(self) -> bool:
+        """Filed at the counter by an agent, for the applicant and with their consent."""
+        return self.channel == Channel.COUNTER
+
+    @property
     def status_enum(self) -> RequestStatus:
         return RequestStatus(self.status)
 
@@ -603,6 +698,14 @@ class Request(models.Model):
     def vault_purpose(self) -> str:
         """How the vault names what reading this request's documents serves."""
         return f"demarches.request:{self.pk}"
+
+    def is_overdue(self, today=None) -> bool:
+        """Past its processing deadline while the service has it (a paused request is not late)."""
+        return (
+            self.due_date is not None
+            and self.status in (RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW)
+            and self.due_date < (today or timezone.localdate())
+        )
 
 
 # Following a request (issue 5: the citizen's side) ---------------------------------------------
@@ -752,3 +855,124 @@ class RequestEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.kind}"
+
+
+# Instruction (issue 6: the agents' side) --------------------------------------------------------
+
+
+class Label(models.Model):
+    """A label agents put on requests to sort their work (À examiner, Complet, Urgent…)."""
+
+    name = models.CharField(_("nom"), max_length=40, unique=True)
+    tone = models.CharField(_("couleur"), max_length=10, choices=LabelTone.choices, default=LabelTone.NEUTRAL)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=100)
+
+    class Meta:
+        verbose_name = _("étiquette")
+        verbose_name_plural = _("étiquettes")
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RequestNote(models.Model):
+    """A private note between the agents instructing a request; the applicant never sees it."""
+
+    request = models.ForeignKey(
+        Request, verbose_name=_("demande"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("auteur"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("écrite le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} {self.pk}"
+
+
+class LetterTemplate(models.Model):
+    """The letter sent with a decision of one procedure (accepted, refused or closed), as a PDF.
+
+    `body` is a Django template: {{ reference }}, {{ demarche }}, {{ applicant }},
+    {{ motivation }}, {{ submitted_on }}, {{ decided_on }}, {{ service }},
+    {{ agent }} and {{ answers.<key> }}; every value is escaped.
+    """
+
+    OUTCOMES = [
+        (RequestStatus.ACCEPTED, RequestStatus.ACCEPTED.label),
+        (RequestStatus.REFUSED, RequestStatus.REFUSED.label),
+        (RequestStatus.CLOSED, RequestStatus.CLOSED.label),
+    ]
+
+    demarche = models.ForeignKey(
+        Demarche, verbose_name=_("démarche"), on_delete=models.CASCADE, related_name="letter_templates"
+    )
+    outcome = models.CharField(_("décision"), max_length=24, choices=OUTCOMES)
+    subject = models.CharField(_("objet"), max_length=200)
+    body = models.TextField(
+        _("texte du courrier"),
+        help_text=_(
+            "Variables : {{ reference }}, {{ demarche }}, {{ applicant }}, {{ motivation }}, "
+            "{{ submitted_on }}, {{ decided_on }}, {{ service }}, {{ agent }}, {{ answers.cle }}."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("modèle de courrier")
+        verbose_name_plural = _("modèles de courrier")
+        ordering = ["demarche", "outcome"]
+        constraints = [
+            models.UniqueConstraint(fields=["demarche", "outcome"], name="demarches_letter_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.demarche_id} {self.outcome}"
+
+
+class ExportJob(models.Model):
+    """An export of a service's requests, prepared by Celery and downloaded by the agent who asked.
+
+    The file is kept encrypted (the vault's streaming AES-GCM, under a key wrapped
+    by the master key) and deleted after DEMARCHES_EXPORT_TTL.
+    """
+
+    service = models.ForeignKey(
+        "accounts.Service", verbose_name=_("service"), on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("demandé par"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    filters = models.JSONField(_("filtres"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    status = models.CharField(
+        _("état"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    row_count = models.PositiveIntegerField(_("lignes"), null=True, blank=True)
+    file_name = models.CharField(_("fichier"), max_length=200, blank=True)
+    wrapped_key = models.BinaryField(_("clé chiffrée"), null=True, blank=True)
+    size = models.PositiveBigIntegerField(_("taille"), null=True, blank=True)
+    created_at = models.DateTimeField(_("demandé le"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("prêt le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("export de demandes")
+        verbose_name_plural = _("exports de demandes")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.service_id} {self.pk}"

@@ -1,5 +1,6 @@
 """Who may do what with the démarches."""
 
+from guichet.accounts.enums import AgentRole
 from guichet.accounts.models import AgentMembership, Party
 
 
@@ -21,3 +22,27 @@ def is_service_agent(user, service_id: int) -> bool:
     if user is None or not user.is_authenticated:
         return False
     return AgentMembership.objects.filter(user=user, service_id=service_id, service__is_active=True).exists()
+
+
+def is_service_manager(user, service_id: int) -> bool:
+    """Reopen a decided request, receive the deadline escalations, read the statistics of a service."""
+    if user is None or not user.is_authenticated:
+        return False
+    return AgentMembership.objects.filter(
+        user=user, service_id=service_id, service__is_active=True, role=AgentRole.MANAGER
+    ).exists()
+
+
+def can_fill(user, request) -> bool:
+    """Fill and submit a draft: the applicant's members; at the counter, an agent of the procedure's
+    service too (the applicant consented, `Request.consent_recorded_at`)."""
+    if can_act_for(user, request.applicant_id):
+        return True
+    return request.is_counter and is_service_agent(user, request.demarche.service_id)
+
+
+def is_any_service_agent(user) -> bool:
+    """Reach the démarches' back-office: an agent or manager of at least one active service."""
+    if user is None or not user.is_authenticated:
+        return False
+    return AgentMembership.objects.filter(user=user, service__is_active=True).exists()

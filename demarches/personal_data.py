@@ -6,12 +6,16 @@ from demarches.enums import RequestStatus
 from demarches.models import (
     Demarche,
     DemarcheRevision,
+    ExportJob,
     FormField,
     FormPage,
+    Label,
+    LetterTemplate,
     Request,
     RequestAttachment,
     RequestEvent,
     RequestMessage,
+    RequestNote,
     ServiceSpace,
 )
 from guichet.accounts import registry
@@ -89,7 +93,16 @@ registry.declare(
     app_label="demarches",
     personal_fields={
         # The answers hold whatever the form asked: names, addresses, dates of birth, IBAN…
-        Request: ("applicant", "answers", "created_by"),
+        Request: (
+            "applicant",
+            "answers",
+            "created_by",
+            # At the counter: the consent the applicant gave, in the agent's words.
+            "consent_statement",
+            # The agent in charge, and the folded copy of the answers the agents search.
+            "assignee",
+            "search_vector",
+        ),
         # The administrator who published a version.
         DemarcheRevision: ("created_by",),
         Demarche: (),
@@ -102,6 +115,12 @@ registry.declare(
         RequestAttachment: ("document", "source_document_id"),
         # A service's party in the vault: no person in it.
         ServiceSpace: (),
+        # Agents' private notes on a request: they may speak of the applicant.
+        RequestNote: ("author", "body"),
+        # An export of requests, kept encrypted a few hours for the agent who asked for it.
+        ExportJob: ("requested_by", "filters"),
+        Label: (),
+        LetterTemplate: (),
     },
     exporter=export,
     eraser=erase,
@@ -113,5 +132,11 @@ registry.declare(
         # Links to the RequestMessage row, whose body is declared there.
         RequestEvent: ("message",),
         RequestAttachment: ("message",),
+        # The agents' own words for sorting requests ("Urgent"), the same for everyone.
+        Label: ("name",),
+        # The administrators' wording of a procedure's decision letter; names come in when it is rendered.
+        LetterTemplate: ("subject", "body"),
+        # A generated name ("demandes-etat-civil-2026-11-29.csv").
+        ExportJob: ("file_name",),
     },
 )

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from demarches.views import catalogue, pages, requests
+from demarches.views import (
+    agent_counter,
+    agent_queues,
+    agent_requests,
+    agent_stats,
+    catalogue,
+    pages,
+    requests,
+)
 
 app_name = "demarches"
 
@@ -25,4 +33,42 @@ urlpatterns = [
     path(
         "mon-espace/demandes/<int:pk>/documents/<int:attachment_pk>/", requests.attachment, name="attachment"
     ),
+    # The back-office (agents of the procedure's service, 2FA verified)
+    path("agent/demarches/", agent_queues.queue, name="agent_queue"),
+    path("agent/demarches/lot/", agent_queues.batch, name="agent_batch"),
+    path("agent/demarches/exports/", agent_queues.exports, name="agent_exports"),
+    path("agent/demarches/exports/<int:pk>/", agent_queues.export_download, name="agent_export_download"),
+    path("agent/demarches/demandes/<int:pk>/", agent_requests.detail, name="agent_request"),
+    path(
+        "agent/demarches/demandes/<int:pk>/documents/<int:attachment_pk>/",
+        agent_requests.attachment,
+        name="agent_attachment",
+    ),
+    path("agent/demarches/demandes/<int:pk>/statut/", agent_requests.status, name="agent_status"),
+    path(
+        "agent/demarches/demandes/<int:pk>/complements/",
+        agent_requests.request_information,
+        name="agent_request_information",
+    ),
+    path("agent/demarches/demandes/<int:pk>/message/", agent_requests.message, name="agent_message"),
+    path("agent/demarches/demandes/<int:pk>/note/", agent_requests.note, name="agent_note"),
+    path("agent/demarches/demandes/<int:pk>/attribution/", agent_requests.assign, name="agent_assign"),
+    path("agent/demarches/demandes/<int:pk>/etiquettes/", agent_requests.labels, name="agent_labels"),
+    path("agent/demarches/demandes/<int:pk>/courrier.pdf", agent_requests.letter, name="agent_letter"),
+    path("agent/demarches/guichet/", agent_counter.counter, name="agent_counter"),
+    path(
+        "agent/demarches/guichet/<int:pk>/page/<int:number>/",
+        agent_counter.counter_page,
+        name="agent_counter_page",
+    ),
+    path(
+        "agent/demarches/guichet/<int:pk>/verifier/",
+        agent_counter.counter_review,
+        name="agent_counter_review",
+    ),
+    path(
+        "agent/demarches/guichet/<int:pk>/envoyer/", agent_counter.counter_submit, name="agent_counter_submit"
+    ),
+    path("agent/demarches/statistiques/", agent_stats.stats, name="agent_stats"),
+    path("agent/demarches/statistiques.csv", agent_stats.stats_csv, name="agent_stats_csv"),
 ]

@@ -307,3 +307,32 @@ class Town(models.Model):
             town = cls.objects.filter(pk=1).first() or cls(pk=1, name="Ma commune")
             cache.set(TOWN_CACHE_KEY, town, 300)
         return town
+
+
+class LoginAudience(models.TextChoices):
+    FAMILY = "family", _("Familles")
+    CITIZEN = "citizen", _("Autres habitants")
+    AGENT = "agent", _("Agents")
+
+
+class DailyLogins(models.Model):
+    """How many sign-ins a day, by audience: the town's "3,000 family logins a week", with no name kept.
+
+    One row per day and audience, incremented in place (an upsert), so a login
+    costs one statement and the statistics read a few hundred rows a year.
+    """
+
+    day = models.DateField(_("jour"))
+    audience = models.CharField(_("public"), max_length=10, choices=LoginAudience.choices)
+    count = models.PositiveIntegerField(_("connexions"), default=0)
+
+    class Meta:
+        verbose_name = _("connexions du jour")
+        verbose_name_plural = _("connexions par jour")
+        ordering = ["-day", "audience"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "audience"], name="accounts_daily_logins_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.audience} {self.count}"

@@ -4,7 +4,15 @@ from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 
 from guichet.accounts import registry
-from guichet.accounts.models import AgentMembership, Party, PartyMembership, Service, Town, User
+from guichet.accounts.models import (
+    AgentMembership,
+    DailyLogins,
+    Party,
+    PartyMembership,
+    Service,
+    Town,
+    User,
+)
 from guichet.audit import personal_data as audit_personal_data
 from guichet.notify import personal_data as notify_personal_data
 
@@ -55,6 +63,8 @@ registry.declare(
         Service: (),
         AgentMembership: (),
         Town: (),
+        # Counts of sign-ins per day and audience: no person in them.
+        DailyLogins: (),
     },
     exporter=export,
     eraser=erase,

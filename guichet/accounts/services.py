@@ -2,7 +2,7 @@
 
 import secrets
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -10,7 +10,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from guichet import audit
 from guichet.accounts.enums import PartyKind, PartyRole
-from guichet.accounts.models import AgentMembership, Party, PartyMembership, User
+from guichet.accounts.models import (
+    AgentMembership,
+    DailyLogins,
+    LoginAudience,
+    Party,
+    PartyMembership,
+    User,
+)
 
 OTP_REQUIRED_SESSION_KEY = "guichet_otp_required"
 BACKUP_CODE_COUNT = 10
@@ -51,6 +58,30 @@ def accept_terms(*, user: User, version: str) -> None:
     user.terms_version = version
     user.terms_accepted_at = timezone.now()
     user.save(update_fields=["terms_version", "terms_accepted_at"])
+
+
+# Sign-in statistics --------------------------------------------------------
+
+
+def count_login(*, user: User, now=None) -> None:
+    """Add one sign-in to today's count for the user's audience (agents, families, other citizens).
+
+    One upsert, no name kept: the statistics page reads weekly totals from it.
+    """
+    if user.is_staff or is_agent(user):
+        audience = LoginAudience.AGENT
+    elif PartyMembership.objects.filter(user=user, party__kind=PartyKind.HOUSEHOLD).exists():
+        audience = LoginAudience.FAMILY
+    else:
+        audience = LoginAudience.CITIZEN
+    table = DailyLogins._meta.db_table
+    with connection.cursor() as cursor:
+        # One statement, right under concurrency: the first sign-in of the day inserts, the others add one.
+        cursor.execute(
+            f"INSERT INTO {table} (day, audience, count) VALUES (%s, %s, 1) "  # noqa: S608 (our own table name)
+            f"ON CONFLICT (day, audience) DO UPDATE SET count = {table}.count + 1",
+            [timezone.localdate(now), audience],
+        )
 
 
 # Two-factor authentication -------------------------------------------------

@@ -21,3 +21,8 @@ def remember_second_factor(sender, request, user: User, **kwargs) -> None:
     # that this user must still give their code.
     if request is not None and hasattr(request, "session"):
         request.session[services.OTP_REQUIRED_SESSION_KEY] = services.has_second_factor(user)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_count_login")
+def count_login(sender, request, user: User, **kwargs) -> None:
+    services.count_login(user=user)

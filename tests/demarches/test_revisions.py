@@ -1,6 +1,7 @@
 """Publishing freezes a revision; requests keep theirs whatever the form becomes."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, connection, transaction
 
 from demarches import engine, services
@@ -68,7 +69,7 @@ def test_a_form_with_problems_is_not_published_and_every_problem_is_listed():
 def test_only_administrators_who_may_change_procedures_publish():
     demarche = simple_demarche()
 
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.publish_demarche(actor=UserFactory(), demarche=demarche)
     assert services.publish_demarche(actor=make_admin(), demarche=demarche).created_by is not None
 
@@ -140,7 +141,7 @@ def test_a_request_is_started_only_for_a_party_the_user_acts_for_and_an_allowed_
     publish(demarche)
     user, stranger = UserFactory(), UserFactory()
 
-    with pytest.raises(services.PermissionDenied):
+    with pytest.raises(PermissionDenied):
         services.start_request(actor=stranger, demarche=demarche, applicant=person_party(user))
     with pytest.raises(NotFillable, match="ce demandeur"):
         services.start_request(actor=user, demarche=demarche, applicant=make_association(president=user))

@@ -126,7 +126,11 @@ def test_the_table_gives_the_applicant_only_answering_and_withdrawing():
     }
     assert all(workflow.is_allowed(*move) for move in workflow.BY_APPLICANT | workflow.BY_SERVICE)
     for final in (S.ACCEPTED, S.REFUSED, S.CLOSED):
-        assert workflow.ALLOWED[final] == frozenset()
+        # Only a manager of the service reopens a decided request; nobody else moves it.
+        assert workflow.ALLOWED[final] == frozenset({S.IN_REVIEW})
+        assert not workflow.service_may(final, S.IN_REVIEW)
+        assert not workflow.applicant_may(final, S.IN_REVIEW)
+        assert workflow.manager_may(final, S.IN_REVIEW)
     assert not any(source == S.DRAFT for source, _target in workflow.BY_SERVICE)
 
 

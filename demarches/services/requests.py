@@ -1,9 +1,6 @@
-"""Every state change of the démarches, one function per use case.
+"""A request's life on the applicant's side, and the one move every status change goes through.
 
-Procedures (administrators, and the catalogue loader with actor=None):
-    publish_demarche(*, actor, demarche) -> DemarcheRevision | None
-    duplicate_demarche(*, actor, demarche) -> Demarche
-Drafts (the applicant):
+Drafts (the applicant, or an agent at the counter):
     start_request(*, actor, demarche, applicant) -> Request
     save_page_answers(*, actor, request, page_number, page_answers) -> Request
     store_applicant_document(*, actor, request, uploaded, document_type, expiry_date=None, title="") -> Document
@@ -13,12 +10,11 @@ Following a request (the applicant):
     send_message(*, actor, request, body, documents=()) -> RequestMessage
     answer_information_request(*, actor, request, body, documents=()) -> Request
     withdraw_request(*, actor, request, reason="") -> Request
-The service (its agents; their pages come with the back-office):
-    change_status(*, actor, request, status, motivation="", decision_document=None) -> Request
 The vault's space of a service, where a request's documents become the town's record:
     service_space(*, service) -> Party
-Statuses move through demarches.workflow's table; every move writes a RequestEvent
-(the timeline, append-only) and an audit event in the same transaction.
+Statuses move through demarches.workflow's table and `move()`: every move writes one
+RequestEvent (the timeline, append-only), one audit event and tells the other side,
+in the same transaction, and keeps the request's deadline clock.
 """
 
 from collections.abc import Iterable, Iterator
@@ -26,9 +22,10 @@ from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,132 +34,28 @@ from coffre import services as vault
 from coffre.exceptions import VaultError
 from coffre.models import Document, DocumentType
 from coffre.uploads import EncryptedUpload
-from demarches import engine, perms, references, workflow
-from demarches.enums import DemarcheStatus, EventKind, FieldKind, RequestStatus
-from demarches.exceptions import CannotPublish, IllegalTransition, NotFillable, RequestIncomplete
+from demarches import engine, perms, references, search, workflow
+from demarches.enums import DemarcheStatus, EventKind, FieldKind, RequestStatus, SilenceRule
+from demarches.exceptions import IllegalTransition, NotFillable, RequestIncomplete
 from demarches.models import (
     Demarche,
-    DemarcheRevision,
-    FormField,
-    FormPage,
     Request,
     RequestAttachment,
     RequestEvent,
     RequestMessage,
     ServiceSpace,
 )
-from demarches.schema import FormSchema, build_schema, schema_errors
+from demarches.schema import FormSchema
 from guichet import audit
-from guichet.accounts.models import Party, Service
+from guichet.accounts.models import Party, Service, User
 from guichet.notify import services as notify
-from regie import services as regie
-from regie.services import LineDraft
 
 SUBMITTED_NOTIFICATION_KIND = "demarche_submitted"
+# The applicant is told of each move of the service; the agent in charge, of the applicant's.
+STATUS_NOTIFICATION_KIND = "demarche_status"
+APPLICANT_MOVE_NOTIFICATION_KIND = "demarche_applicant_update"
 MESSAGE_MAX_LENGTH = 5000
-# Days the applicant has to pay a procedure's fee once the request is accepted.
-FEE_DUE_DAYS = 30
-
-# Procedures ------------------------------------------------------------------------------------
-
-
-def _check_configure(actor) -> None:
-    # actor=None is the system (the catalogue loader, a data migration).
-    if actor is not None and not perms.can_configure_demarches(actor):
-        raise PermissionDenied
-
-
-@transaction.atomic
-def publish_demarche(*, actor, demarche: Demarche) -> DemarcheRevision | None:
-    """Publish: freeze the current editable form into a new revision, which new requests use.
-
-    Requests already started keep their own revision. Refused (CannotPublish, with
-    every problem listed) when the form has an error. When the form has not changed
-    since the current revision, that revision is kept and no new one is made. A
-    link entry has no form: it is only marked published (None is returned).
-    """
-    _check_configure(actor)
-    demarche = (
-        Demarche.objects.select_for_update(of=("self",))
-        .select_related("current_revision")
-        .get(pk=demarche.pk)
-    )
-    if demarche.is_link:
-        if demarche.status != DemarcheStatus.PUBLISHED:
-            demarche.status = DemarcheStatus.PUBLISHED
-            demarche.save(update_fields=["status", "updated_at"])
-            audit.record(actor=actor, action="demarches.demarche.publish", target=demarche)
-        return None
-    schema = build_schema(demarche)
-    problems = schema_errors(schema)
-    if problems:
-        raise CannotPublish(problems)
-    frozen = schema.frozen()
-    current = demarche.current_revision
-    if current is not None and current.schema == frozen:
-        if demarche.status != DemarcheStatus.PUBLISHED:
-            demarche.status = DemarcheStatus.PUBLISHED
-            demarche.save(update_fields=["status", "updated_at"])
-            audit.record(
-                actor=actor, action="demarches.demarche.publish", target=demarche, revision=current.number
-            )
-        return current
-    last = demarche.revisions.aggregate(last=Max("number"))["last"] or 0
-    revision = DemarcheRevision.objects.create(
-        demarche=demarche, number=last + 1, schema=frozen, created_by=actor, published_at=timezone.now()
-    )
-    demarche.current_revision = revision
-    demarche.status = DemarcheStatus.PUBLISHED
-    demarche.save(update_fields=["current_revision", "status", "updated_at"])
-    audit.record(actor=actor, action="demarches.demarche.publish", target=demarche, revision=revision.number)
-    return revision
-
-
-def _free_slug(base: str) -> str:
-    base = base[:90]
-    slug, n = base, 2
-    while Demarche.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-@transaction.atomic
-def duplicate_demarche(*, actor, demarche: Demarche) -> Demarche:
-    """A draft copy with its pages, fields (groups' fields too) and documents, under a new slug."""
-    _check_configure(actor)
-    source = Demarche.objects.get(pk=demarche.pk)
-    documents = list(source.required_document_types.all())
-    copy = Demarche.objects.get(pk=source.pk)
-    copy.pk = None
-    copy._state.adding = True
-    copy.slug = _free_slug(f"{source.slug}-copie")
-    copy.title = (_("%(title)s (copie)") % {"title": source.title})[:200]
-    copy.status = DemarcheStatus.DRAFT
-    copy.current_revision = None
-    copy.save()
-    copy.required_document_types.set(documents)
-    for page in FormPage.objects.filter(demarche=source).order_by("order", "pk"):
-        fields = list(FormField.objects.filter(page=page).order_by("order", "pk"))
-        page.pk = None
-        page._state.adding = True
-        page.demarche = copy
-        page.save()
-        new_ids: dict[int, FormField] = {}
-        # Top-level fields first, so that each group exists before its own fields.
-        for row in [f for f in fields if f.parent_id is None] + [
-            f for f in fields if f.parent_id is not None
-        ]:
-            old_id = row.pk
-            row.pk = None
-            row._state.adding = True
-            row.page = page
-            row.demarche = copy
-            row.parent = new_ids[row.parent_id] if row.parent_id else None
-            row.save()
-            new_ids[old_id] = row
-    audit.record(actor=actor, action="demarches.demarche.duplicate", target=copy, source=source.pk)
-    return copy
-
+DECLARATIVE_MOTIVATION = "Démarche déclarative : votre déclaration est enregistrée dès son dépôt."
 
 # Requests: the draft ------------------------------------------------------------------------------
 
@@ -172,7 +65,27 @@ def _check_acts_for(actor, party_id: int) -> None:
         raise PermissionDenied
 
 
-def _lock(request: Request) -> Request:
+def _check_fills(actor, request: Request) -> None:
+    """The applicant's members fill a draft; so does an agent of the service for a counter draft."""
+    if not perms.can_fill(actor, request):
+        raise PermissionDenied
+
+
+def applicant_users(request: Request) -> list[User]:
+    """The active accounts acting for the request's applicant (a person, a household's guardians…)."""
+    return list(
+        User.objects.filter(party_memberships__party_id=request.applicant_id, is_active=True)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def request_url(request: Request) -> str:
+    return reverse("demarches:request", args=[request.pk])
+
+
+def lock_request(request: Request) -> Request:
+    """The request's row, locked until the transaction ends, with what every service reads of it."""
     return (
         Request.objects.select_for_update(of=("self",))
         .select_related("revision", "applicant", "demarche__service")
@@ -204,8 +117,8 @@ def start_request(*, actor, demarche: Demarche, applicant: Party) -> Request:
 @transaction.atomic
 def save_page_answers(*, actor, request: Request, page_number: int, page_answers: dict) -> Request:
     """Save one page of a draft (from `PageForm.answers()`); answers hidden by the change are dropped."""
-    request = _lock(request)
-    _check_acts_for(actor, request.applicant_id)
+    request = lock_request(request)
+    _check_fills(actor, request)
     if request.status != RequestStatus.DRAFT:
         raise IllegalTransition(_("Cette demande a déjà été déposée : ses réponses ne peuvent plus changer."))
     request.answers = engine.merge_page_answers(
@@ -251,8 +164,8 @@ def store_applicant_document(
 @transaction.atomic
 def delete_draft(*, actor, request: Request) -> None:
     """Delete a draft: it was never sent, nothing of it is kept. A submitted request is withdrawn instead."""
-    request = _lock(request)
-    _check_acts_for(actor, request.applicant_id)
+    request = lock_request(request)
+    _check_fills(actor, request)
     if request.status != RequestStatus.DRAFT:
         raise IllegalTransition(_("Une demande déposée ne peut pas être supprimée ; vous pouvez la retirer."))
     request_id, applicant_id = request.pk, request.applicant_id
@@ -353,8 +266,8 @@ def submit_request(*, actor, request: Request, today: date | None = None) -> Req
     then point at those copies (RequestAttachment keeps both ids). The
     acknowledgement (e-mail and PDF) goes through Celery once committed.
     """
-    request = _lock(request)
-    _check_acts_for(actor, request.applicant_id)
+    request = lock_request(request)
+    _check_fills(actor, request)
     if request.status != RequestStatus.DRAFT:
         raise IllegalTransition(_("Cette demande a déjà été déposée."))
     schema = request.form
@@ -372,46 +285,78 @@ def submit_request(*, actor, request: Request, today: date | None = None) -> Req
     request.answers = answers
     request.status = RequestStatus.SUBMITTED
     request.submitted_at = now
+    day = timezone.localdate(now)
+    demarche = request.demarche
+    if schema.processing_days:
+        request.due_date = day + timedelta(days=schema.processing_days)
+    if demarche.silence_rule != SilenceRule.NONE and demarche.silence_days:
+        request.silence_date = day + timedelta(days=demarche.silence_days)
     RequestEvent.objects.create(
         request=request,
         kind=EventKind.SUBMITTED,
         from_status=RequestStatus.DRAFT,
         to_status=RequestStatus.SUBMITTED,
         actor=actor,
-        by_applicant=True,
+        by_applicant=not request.is_counter,
         created_at=now,
     )
     # Last, just before saving: the sequence row stays locked until the transaction ends.
-    request.reference = references.next_reference(on=timezone.localdate(now))
-    request.save(update_fields=["answers", "status", "submitted_at", "reference", "updated_at"])
+    request.reference = references.next_reference(on=day)
+    request.save(
+        update_fields=[
+            "answers",
+            "status",
+            "submitted_at",
+            "reference",
+            "due_date",
+            "silence_date",
+            "updated_at",
+        ]
+    )
+    index_request(request)
     audit.record(
         actor=actor,
         action="demarches.request.submit",
         target=request,
         owner=request.applicant_id,
         documents=len(documents),
+        channel=request.channel,
     )
-    notify.notify(
-        user=actor,
+    notify.notify_many(
+        users=applicant_users(request),
         kind=SUBMITTED_NOTIFICATION_KIND,
         context={
             "reference": request.reference,
-            "title": request.demarche.title,
-            "service": request.demarche.service.name,
+            "title": demarche.title,
+            "service": demarche.service.name,
             "processing_days": schema.processing_days,
         },
-        url=reverse("demarches:request", args=[request.pk]),
+        url=request_url(request),
     )
+    if demarche.is_declarative:
+        move(
+            request,
+            actor=None,
+            status=RequestStatus.ACCEPTED,
+            by_applicant=False,
+            motivation=_(DECLARATIVE_MOTIVATION),
+        )
     from demarches import tasks
 
     transaction.on_commit(partial(tasks.send_acknowledgement.delay, request.pk))
     return request
 
 
+def index_request(request: Request) -> None:
+    """Refresh the agents' search index of a request: reference, applicant's name and answers."""
+    text = search.document_text(request)
+    Request.objects.filter(pk=request.pk).update(search_vector=SearchVector(Value(text), config="simple"))
+
+
 # Following a request: the applicant -----------------------------------------------------------------
 
 
-def _move(
+def move(
     request: Request,
     *,
     actor,
@@ -419,21 +364,57 @@ def _move(
     by_applicant: bool,
     motivation: str = "",
     message: RequestMessage | None = None,
+    action: str = "demarches.request.status",
+    now=None,
 ) -> RequestEvent:
-    """Change a locked request's status and write its timeline line (the caller checked who)."""
+    """Change a locked request's status (the caller checked who may): the one path of every move.
+
+    Writes one timeline line and one audit event, tells the other side (the
+    applicant of the service's moves, the agent in charge of the applicant's),
+    and keeps the deadline clock: waiting for more information pauses it (the
+    processing and silence deadlines move back by the days waited), a decision
+    stops it, reopening starts it again without a new silence.
+    """
     source = request.status
     if not workflow.is_allowed(source, status):
         raise IllegalTransition(
             _("Une demande « %(source)s » ne peut pas passer à « %(target)s ».")
             % {"source": RequestStatus(source).label, "target": RequestStatus(status).label}
         )
-    now = timezone.now()
-    request.status = status
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     fields = ["status", "updated_at"]
+    if source == RequestStatus.AWAITING_INFORMATION and request.paused_since is not None:
+        waited = timedelta(days=(today - request.paused_since).days)
+        if request.due_date:
+            request.due_date += waited
+        if request.silence_date:
+            request.silence_date += waited
+        request.paused_since = None
+        request.information_due_date = None
+        request.information_reminded_at = None
+        fields += [
+            "due_date",
+            "silence_date",
+            "paused_since",
+            "information_due_date",
+            "information_reminded_at",
+        ]
+    if status == RequestStatus.AWAITING_INFORMATION:
+        request.paused_since = today
+        request.information_due_date = today + timedelta(days=request.demarche.information_days)
+        request.information_reminded_at = None
+        fields += ["paused_since", "information_due_date", "information_reminded_at"]
     if RequestStatus(status).is_final:
         request.decided_at = now
         fields.append("decided_at")
-    request.save(update_fields=fields)
+    elif RequestStatus(source).is_final:
+        # Reopened: decided again later; the silence rule does not decide a second time.
+        request.decided_at = None
+        request.silence_date = None
+        fields += ["decided_at", "silence_date"]
+    request.status = status
+    request.save(update_fields=list(dict.fromkeys(fields)))
     event = RequestEvent.objects.create(
         request=request,
         kind=EventKind.STATUS,
@@ -447,16 +428,36 @@ def _move(
     )
     audit.record(
         actor=actor,
-        action="demarches.request.status",
+        action=action,
         target=request,
         owner=request.applicant_id,
         source=source,
         status=status,
     )
+    context = {
+        "reference": request.reference,
+        "title": request.demarche.title,
+        "status": str(RequestStatus(status).label),
+        "motivation": motivation,
+    }
+    if not by_applicant:
+        notify.notify_many(
+            users=applicant_users(request),
+            kind=STATUS_NOTIFICATION_KIND,
+            context=context,
+            url=request_url(request),
+        )
+    elif request.assignee_id is not None:
+        notify.notify(
+            user=request.assignee,
+            kind=APPLICANT_MOVE_NOTIFICATION_KIND,
+            context=context,
+            url=reverse("demarches:agent_request", args=[request.pk]),
+        )
     return event
 
 
-def _clean_body(body: str) -> str:
+def clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
         raise IllegalTransition(_("Écrivez votre message."))
@@ -471,7 +472,7 @@ def _applicant_message(
     *, actor, request: Request, body: str, documents: Iterable[Document]
 ) -> RequestMessage:
     message = RequestMessage.objects.create(
-        request=request, author=actor, from_applicant=True, body=_clean_body(body)
+        request=request, author=actor, from_applicant=True, body=clean_body(body)
     )
     documents = list(documents)
     if documents:
@@ -490,7 +491,7 @@ def _applicant_message(
 def send_message(*, actor, request: Request, body: str, documents: Iterable[Document] = ()) -> RequestMessage:
     """The applicant writes to the service, with documents of their vault (copied into the service's
     space), while the request is being processed."""
-    request = _lock(request)
+    request = lock_request(request)
     _check_acts_for(actor, request.applicant_id)
     if request.status not in workflow.OPEN_FOR_MESSAGES:
         raise IllegalTransition(_("Cette demande est close : vous ne pouvez plus écrire au service."))
@@ -515,18 +516,18 @@ def answer_information_request(
 ) -> Request:
     """The applicant sends what the service asked for: a message and documents; the request goes
     back to "En cours d'instruction"."""
-    request = _lock(request)
+    request = lock_request(request)
     _check_acts_for(actor, request.applicant_id)
     if not workflow.applicant_may(request.status, RequestStatus.IN_REVIEW):
         raise IllegalTransition(_("Le service n'attend pas de compléments pour cette demande."))
     message = _applicant_message(actor=actor, request=request, body=body, documents=documents)
-    _move(request, actor=actor, status=RequestStatus.IN_REVIEW, by_applicant=True, message=message)
-    audit.record(
+    move(
+        request,
         actor=actor,
+        status=RequestStatus.IN_REVIEW,
+        by_applicant=True,
+        message=message,
         action="demarches.request.reply",
-        target=request,
-        owner=request.applicant_id,
-        message=message.pk,
     )
     return request
 
@@ -534,69 +535,17 @@ def answer_information_request(
 @transaction.atomic
 def withdraw_request(*, actor, request: Request, reason: str = "") -> Request:
     """The applicant withdraws a request being processed: it is "Classée sans suite", by them."""
-    request = _lock(request)
+    request = lock_request(request)
     _check_acts_for(actor, request.applicant_id)
     if not workflow.applicant_may(request.status, RequestStatus.CLOSED):
         raise IllegalTransition(_("Cette demande ne peut plus être retirée."))
     reason = (reason or "").strip()[:MESSAGE_MAX_LENGTH]
-    _move(request, actor=actor, status=RequestStatus.CLOSED, by_applicant=True, motivation=reason)
-    audit.record(actor=actor, action="demarches.request.withdraw", target=request, owner=request.applicant_id)
-    return request
-
-
-# The service's moves (the back-office pages come with the next issue) -------------------------------
-
-
-@transaction.atomic
-def change_status(
-    *,
-    actor,
-    request: Request,
-    status: str,
-    motivation: str = "",
-    decision_document: Document | None = None,
-) -> Request:
-    """An agent of the procedure's service moves a request on (workflow.BY_SERVICE).
-
-    Asking for more information, refusing or closing needs a motivation, which the
-    applicant reads in the timeline. A decision document must be a document of the
-    service's space. Accepting a procedure with a fee bills it through the régie.
-    """
-    request = _lock(request)
-    if not perms.is_service_agent(actor, request.demarche.service_id):
-        raise PermissionDenied
-    if not workflow.service_may(request.status, status):
-        raise IllegalTransition(
-            _("Une demande « %(source)s » ne peut pas passer à « %(target)s ».")
-            % {"source": RequestStatus(request.status).label, "target": RequestStatus(status).label}
-        )
-    motivation = (motivation or "").strip()
-    if status in workflow.NEEDS_MOTIVATION and not motivation:
-        raise IllegalTransition(_("Expliquez ce changement au demandeur : le motif est obligatoire."))
-    if decision_document is not None:
-        space = service_space(service=request.demarche.service)
-        if decision_document.owner_id != space.pk or not RequestStatus(status).is_final:
-            raise IllegalTransition(
-                _("La décision est un document de l'espace du service, joint à la décision.")
-            )
-        request.decision_document = decision_document
-        request.save(update_fields=["decision_document", "updated_at"])
-    _move(request, actor=actor, status=status, by_applicant=False, motivation=motivation)
-    fee = request.form.fee_cents
-    if status == RequestStatus.ACCEPTED and fee and request.invoice_id is None:
-        request.invoice = regie.issue_invoice(
-            actor=actor,
-            payer=request.applicant,
-            lines=[
-                LineDraft(
-                    label=f"{request.demarche.title} ({request.reference})"[:200],
-                    service=request.demarche.service,
-                    unit_price_cents=fee,
-                    source=f"demarches.request:{request.pk}",
-                )
-            ],
-            due_date=timezone.localdate() + timedelta(days=FEE_DUE_DAYS),
-            source=f"demarches.request:{request.pk}",
-        )
-        request.save(update_fields=["invoice", "updated_at"])
+    move(
+        request,
+        actor=actor,
+        status=RequestStatus.CLOSED,
+        by_applicant=True,
+        motivation=reason,
+        action="demarches.request.withdraw",
+    )
     return request

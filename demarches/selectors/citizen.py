@@ -1,4 +1,4 @@
-"""Every read of the démarches the pages need, scoped and prefetched."""
+"""The citizen's reads: the catalogue, published forms, their requests, a request's timeline."""
 
 import unicodedata
 from dataclasses import dataclass
