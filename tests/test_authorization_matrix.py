@@ -246,6 +246,14 @@ MATRIX: dict[str, Row] = {
         ),
         REQUEST_OWNER,
     ),
+    # Démarches back-office — queues, batch and exports (part A)
+    # (end of part A)
+    # Démarches back-office — a request's page (part B)
+    # (end of part B)
+    # Démarches back-office — counter (part C)
+    # (end of part C)
+    # Démarches back-office — statistics (part D)
+    # (end of part D)
     # allauth
     "account_login": Row(named("account_login"), ANONYMOUS_ONLY),
     "account_signup": Row(named("account_signup"), ANONYMOUS_ONLY),
