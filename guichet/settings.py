@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "coffre",
     "regie",
     "demarches",
+    "famille",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -170,6 +171,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regie.tasks.reconcile_yesterday",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Démarches: the agents' exports are deleted once a day old (checked every hour).
+    "demarches-purge-exports": {
+        "task": "demarches.tasks.purge_exports",
+        "schedule": crontab(minute=15),
+    },
 }
 
 # Accounts
@@ -305,6 +311,13 @@ STORAGES["coffre"] = {
     "BACKEND": "coffre.storage.VaultFileSystemStorage",
     "OPTIONS": {"location": env.path("COFFRE_STORAGE_LOCATION", default=BASE_DIR / "var" / "coffre")},
 }
+# Démarches: the agents' exports of requests, encrypted at rest (a key per file, wrapped by the
+# vault's KEK), in a private folder never served as media; deleted DEMARCHES_EXPORT_TTL_HOURS later.
+STORAGES["demarches_exports"] = {
+    "BACKEND": "coffre.storage.VaultFileSystemStorage",
+    "OPTIONS": {"location": env.path("DEMARCHES_EXPORT_ROOT", default=BASE_DIR / "var" / "exports")},
+}
+DEMARCHES_EXPORT_TTL_HOURS = env.int("DEMARCHES_EXPORT_TTL_HOURS", default=24)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("regie.urls_pages")),
     path("", include("coffre.urls")),
     path("", include("demarches.urls")),
+    path("", include("famille.urls")),
     path("", include("guichet.accounts.urls")),
     path("", include("guichet.audit.urls")),
     path("", include("guichet.notify.urls")),

@@ -1,0 +1,1 @@
+"""Configuration screens of the family app, one module per part."""
