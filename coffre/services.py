@@ -21,6 +21,7 @@ Reminders
 Export (a read, audited): coffre.exports.export_vault(actor, owner)
 Spaces without members (a service's records: what a démarche hands to the town)
     copy_to_space(actor, version, space) -> DocumentVersion
+    store_in_space(actor, space, source, filename, document_type, title) -> DocumentVersion
     open_space_plaintext(actor, version, purpose) -> PlaintextStream
 Keys
     shred(actor, owner) -> ShredResult
@@ -875,11 +876,17 @@ def copy_to_space(*, actor, version: DocumentVersion, space: Party) -> DocumentV
     return copy
 
 
-@transaction.atomic
-def _store_copy(
-    *, actor, space: Party, uploaded: EncryptedUpload, source: DocumentVersion
+def _space_document(
+    *,
+    actor,
+    space: Party,
+    uploaded: EncryptedUpload,
+    document_type: DocumentType,
+    title: str,
+    issue_date: date | None = None,
+    expiry_date: date | None = None,
 ) -> DocumentVersion:
-    document = source.document
+    """A new document of `space` (its first version), its content key wrapped by the space's data key."""
     data_key = _space_data_key(space)
     context = keys.content_key_context(
         data_key=data_key, blob_name=uploaded.blob_name, size=uploaded.size, sha256=uploaded.sha256
@@ -887,15 +894,15 @@ def _store_copy(
     wrapped = crypto.wrap_key(
         uploaded.content_key(), wrapping_key=keys.unwrap_data_key(data_key), context=context
     )
-    copy = Document.objects.create(
+    document = Document.objects.create(
         owner=space,
-        document_type=document.document_type,
-        title=document.title,
-        issue_date=document.issue_date,
-        expiry_date=document.expiry_date,
+        document_type=document_type,
+        title=title,
+        issue_date=issue_date,
+        expiry_date=expiry_date,
     )
     version = DocumentVersion.objects.create(
-        document=copy,
+        document=document,
         number=1,
         data_key=data_key,
         blob_name=uploaded.blob_name,
@@ -906,8 +913,26 @@ def _store_copy(
         filename=uploaded.name,
         uploaded_by=actor,
     )
-    copy.current_version = version
-    copy.save(update_fields=["current_version", "updated_at"])
+    document.current_version = version
+    document.save(update_fields=["current_version", "updated_at"])
+    return version
+
+
+@transaction.atomic
+def _store_copy(
+    *, actor, space: Party, uploaded: EncryptedUpload, source: DocumentVersion
+) -> DocumentVersion:
+    document = source.document
+    version = _space_document(
+        actor=actor,
+        space=space,
+        uploaded=uploaded,
+        document_type=document.document_type,
+        title=document.title,
+        issue_date=document.issue_date,
+        expiry_date=document.expiry_date,
+    )
+    copy = version.document
     # The source's owner sees on "who saw my data" that the town now keeps a copy.
     audit.record(
         actor=actor,
@@ -917,6 +942,65 @@ def _store_copy(
         version=source.pk,
         space=space.pk,
         copy=copy.pk,
+    )
+    return version
+
+
+def store_in_space(
+    *,
+    actor,
+    space: Party,
+    source: BinaryIO | Iterable[bytes],
+    filename: str,
+    document_type: DocumentType,
+    title: str,
+    max_bytes: int | None = None,
+) -> DocumentVersion:
+    """Keep bytes the town made (a decision letter) as a new document of `space`, a vault without members.
+
+    The same encryptor and limits as an upload (type checked by its bytes, size
+    capped), then the space's keys, as `copy_to_space` does; `actor=None` is the
+    system. The calling app chose the space and answers for who reads it
+    (`open_space_plaintext`). The bytes are encrypted into their blob before the
+    rows are written; on any failure the blob is deleted.
+    """
+    _check_space(space)
+    upload = EncryptedUpload(original_name=filename, max_bytes=max_bytes)
+    try:
+        for piece in crypto.iter_source(source):
+            upload.write(piece)
+        upload.finish()
+        version = _store_in_space(
+            actor=actor, space=space, uploaded=upload, document_type=document_type, title=title
+        )
+    except BaseException:
+        upload.discard()
+        raise
+    upload.mark_stored()
+    return version
+
+
+@transaction.atomic
+def _store_in_space(
+    *, actor, space: Party, uploaded: EncryptedUpload, document_type: DocumentType, title: str
+) -> DocumentVersion:
+    version = _space_document(
+        actor=actor,
+        space=space,
+        uploaded=uploaded,
+        document_type=document_type,
+        title=title.strip() or document_type.label,
+    )
+    audit.record(
+        actor=actor,
+        action="coffre.document.create",
+        target=version.document,
+        owner=space.pk,
+        version=version.pk,
+        number=1,
+        type=document_type.code,
+        mime=MimeType(uploaded.mime_type).code,
+        size=uploaded.size,
     )
     return version
 

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from demarches import conditions, engine, selectors, services
 from demarches.enums import DemarcheKind, FieldKind
 from demarches.exceptions import CannotPublish
-from demarches.models import Demarche, DemarcheRevision, FormField, FormPage
+from demarches.models import Demarche, DemarcheRevision, FormField, FormPage, Label, LetterTemplate
 from demarches.schema import build_schema, schema_errors
 
 # Inlines ---------------------------------------------------------------------------------------
@@ -97,6 +98,22 @@ class ChildFieldInline(admin.TabularInline):
     verbose_name_plural = gettext_lazy("Champs de chaque bloc du groupe")
 
 
+class LetterTemplateInline(admin.StackedInline):
+    """The letter sent with each decision of the procedure (one per outcome), generated as a PDF.
+
+    LetterTemplate.clean() compiles the subject and the body (demarches.letters), so a
+    broken tag or an unknown variable shows on its field here, before any decision meets it.
+    """
+
+    model = LetterTemplate
+    fields = ["outcome", "subject", "body"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 12, "cols": 80})}}
+    extra = 0
+    max_num = len(LetterTemplate.OUTCOMES)
+    ordering = ["outcome"]
+    verbose_name_plural = gettext_lazy("Modèles de courrier des décisions (un par décision)")
+
+
 # Procedures ------------------------------------------------------------------------------------
 
 
@@ -111,7 +128,7 @@ class DemarcheAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["required_document_types"]
     readonly_fields = ["publication_state"]
-    inlines = [FormPageInline, RevisionInline]
+    inlines = [FormPageInline, LetterTemplateInline, RevisionInline]
     actions = ["publish", "duplicate"]
     change_form_template = "demarches/admin/demarche_change_form.html"
     fieldsets = [
@@ -131,6 +148,22 @@ class DemarcheAdmin(admin.ModelAdmin):
                     "fee_cents",
                     "required_document_types",
                 ]
+            },
+        ),
+        (
+            gettext_lazy("Instruction"),
+            {
+                "fields": [
+                    "is_declarative",
+                    ("silence_rule", "silence_days"),
+                    ("information_days", "information_reminder_days"),
+                    "escalation_days",
+                ],
+                "description": gettext_lazy(
+                    "Comment le service instruit les demandes : décision implicite en cas de silence, "
+                    "délais laissés au demandeur pour compléter sa demande, alerte du responsable en cas de retard. "
+                    "Le délai de traitement annoncé se règle dans « Page de présentation »."
+                ),
             },
         ),
         (gettext_lazy("Publication"), {"fields": ["publication_state"]}),
@@ -286,6 +319,20 @@ class DemarcheAdmin(admin.ModelAdmin):
                 ),
                 messages.SUCCESS,
             )
+
+
+# Labels ----------------------------------------------------------------------------------------
+
+
+@admin.register(Label)
+class LabelAdmin(admin.ModelAdmin):
+    """The labels agents put on requests (À examiner, Complet, Urgent…), in the order they are offered."""
+
+    list_display = ["name", "tone", "position"]
+    list_editable = ["position"]
+    ordering = ["position", "name"]
+    search_fields = ["name"]
+    fields = ["name", "tone", "position"]
 
 
 # Pages and fields ------------------------------------------------------------------------------

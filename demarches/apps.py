@@ -17,4 +17,7 @@ class DemarchesConfig(AppConfig):
         kinds.register(services.APPLICANT_MOVE_NOTIFICATION_KIND)
         kinds.register(services.ASSIGNED_NOTIFICATION_KIND)
         kinds.register(services.MESSAGE_NOTIFICATION_KIND)
+        kinds.register(services.OVERDUE_NOTIFICATION_KIND)
+        kinds.register(services.ESCALATED_NOTIFICATION_KIND)
+        kinds.register(services.INFORMATION_REMINDER_NOTIFICATION_KIND)
         cards.register()

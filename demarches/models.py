@@ -633,6 +633,8 @@ class Request(models.Model):
     information_reminded_at = models.DateTimeField(_("demandeur relancé le"), null=True, blank=True)
     overdue_reminded_at = models.DateTimeField(_("agent relancé le"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("responsable alerté le"), null=True, blank=True)
+    # The agent asked for the decision's letter; cleared once it is in the service's space (or reopened).
+    letter_requested_at = models.DateTimeField(_("courrier de décision demandé le"), null=True, blank=True)
     # Reference, applicant's name and answers, folded (lower case, no accents), for the agents' search.
     search_vector = SearchVectorField(_("index de recherche"), null=True, blank=True, editable=False)
 
@@ -940,12 +942,26 @@ class LetterTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.demarche_id} {self.outcome}"
 
+    def clean(self) -> None:
+        super().clean()
+        # Checked when saved, so that a decision never meets a broken template.
+        from demarches import letters
+
+        errors = {}
+        for name in ("subject", "body"):
+            try:
+                letters.check_template(getattr(self, name) or "")
+            except ValidationError as error:
+                errors[name] = error
+        if errors:
+            raise ValidationError(errors)
+
 
 class ExportJob(models.Model):
     """An export of a service's requests, prepared by Celery and downloaded by the agent who asked.
 
     The file is kept encrypted (the vault's streaming AES-GCM, under a key wrapped
-    by the master key) and deleted after DEMARCHES_EXPORT_TTL.
+    by the master key) and deleted after DEMARCHES_EXPORT_TTL_HOURS (demarches.exports).
     """
 
     service = models.ForeignKey(

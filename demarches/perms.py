@@ -25,7 +25,7 @@ def is_service_agent(user, service_id: int) -> bool:
 
 
 def is_service_manager(user, service_id: int) -> bool:
-    """Reopen a decided request, receive the deadline escalations, read the statistics of a service."""
+    """Reopen a decided request and receive the deadline escalations of a service."""
     if user is None or not user.is_authenticated:
         return False
     return AgentMembership.objects.filter(

@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from demarches import engine, selectors
+from demarches import engine, selectors, services
 from demarches.enums import RequestStatus
 from demarches.models import Request
-from guichet.accounts.models import Town
+from guichet.accounts.models import Town, User
 from regie.pdf import logo_data_uri, render_pdf
 
 
@@ -46,7 +46,16 @@ def render_acknowledgement_pdf(request: Request) -> bytes:
     return render_pdf("demarches/pdf/acknowledgement.html", context)
 
 
-def _email(request: Request, pdf: bytes) -> EmailMessage:
+def recipients(request: Request) -> list[User]:
+    """Who the acknowledgement goes to: the person who sent the request, when they act for the
+    applicant (a household's other guardian reads it in their own space); otherwise, as for a request
+    filed at the counter by an agent, the applicant's own accounts, never the agent's."""
+    users = [user for user in services.applicant_users(request) if user.email]
+    sender = [user for user in users if user.pk == request.created_by_id]
+    return sender or users
+
+
+def _email(request: Request, pdf: bytes, to: list[User]) -> EmailMessage:
     context = {"request": request, "town": Town.current(), "processing_days": request.form.processing_days}
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Accusé de réception de votre demande %(reference)s") % {"reference": request.reference}
@@ -54,7 +63,7 @@ def _email(request: Request, pdf: bytes) -> EmailMessage:
     message = EmailMessage(
         subject=subject,
         body=body,
-        to=[request.created_by.email],
+        to=[user.email for user in to],
         # RFC 3834: no out-of-office replies back to the town.
         headers={"Auto-Submitted": "auto-generated"},
     )
@@ -63,25 +72,26 @@ def _email(request: Request, pdf: bytes) -> EmailMessage:
 
 
 def send_acknowledgement(*, request_id: int) -> Request | None:
-    """E-mail the acknowledgement and its PDF to the person who submitted, once, however often it runs.
+    """E-mail the acknowledgement and its PDF to the applicant (see `recipients`), once, however often
+    it runs.
 
     The request's row stays locked while rendering and sending, so a duplicate
-    task waits, then finds it acknowledged. Nobody to write to (account deleted
+    task waits, then finds it acknowledged. Nobody to write to (accounts deleted
     or without an address): it is marked acknowledged all the same.
     """
     with transaction.atomic():
         request = (
             Request.objects.select_for_update(of=("self",))
-            .select_related("demarche__service", "revision", "created_by")
+            .select_related("demarche__service", "revision")
             .exclude(status=RequestStatus.DRAFT)
             .filter(pk=request_id)
             .first()
         )
         if request is None or request.acknowledged_at is not None:
             return request
-        recipient = request.created_by
-        if recipient is not None and recipient.is_active and recipient.email:
-            _email(request, render_acknowledgement_pdf(request)).send(using="default")
+        to = recipients(request)
+        if to:
+            _email(request, render_acknowledgement_pdf(request), to).send(using="default")
         request.acknowledged_at = timezone.now()
         request.save(update_fields=["acknowledged_at"])
     return request

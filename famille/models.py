@@ -72,6 +72,11 @@ class Household(models.Model):
     def __str__(self) -> str:
         return str(self.party_id)
 
+    @property
+    def reference(self) -> str:
+        """The family file's number, as agents say it on the phone: F000123."""
+        return f"F{self.pk:06d}"
+
 
 class HouseholdInvitation(models.Model):
     """The second responsible adult, invited by e-mail; they join with their own account."""
@@ -169,6 +174,58 @@ class ChildHousehold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.child_id} → {self.household_id}"
+
+
+class ChildShareInvitation(models.Model):
+    """A child's file shared by one household with the other parent's (alternating custody).
+
+    Sent by e-mail like a HouseholdInvitation (only the token's SHA-256 is kept); the
+    other parent accepts it signed in with that address, as a responsible adult of their
+    own household, which then holds the same child (ChildHousehold).
+    """
+
+    child = models.ForeignKey(
+        Child, verbose_name=_("enfant"), on_delete=models.CASCADE, related_name="share_invitations"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("foyer qui partage"),
+        on_delete=models.CASCADE,
+        related_name="child_share_invitations",
+    )
+    email = models.EmailField(_("adresse invitée"))
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("invité par"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("envoyée le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("valable jusqu'au"))
+    accepted_at = models.DateTimeField(_("acceptée le"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acceptée par"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted_household = models.ForeignKey(
+        Household,
+        verbose_name=_("foyer qui a accepté"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("annulée le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("partage d'une fiche d'enfant")
+        verbose_name_plural = _("partages de fiches d'enfants")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.child_id} {self.pk}"
 
 
 class ChildHealth(models.Model):

@@ -1,5 +1,8 @@
 """What the family app holds about a person, how it is exported and erased (personal-data registry)."""
 
+from allauth.account.models import EmailAddress
+from django.db.models import Q
+
 from famille.models import (
     Activity,
     ActivitySite,
@@ -10,6 +13,7 @@ from famille.models import (
     Child,
     ChildHealth,
     ChildHousehold,
+    ChildShareInvitation,
     Closure,
     Enrolment,
     FamilyDocument,
@@ -28,9 +32,17 @@ from guichet.accounts import registry
 
 
 def export(user) -> dict:
-    """The user's households: contact details, children (health included), quotients, enrolments, bookings."""
-    households = Household.objects.for_user(user).prefetch_related(
-        "children__health", "children__authorised_pickups", "quotients"
+    """The user's households: contact details, adults, children (health included), documents given,
+    quotients and bookings; JSON-ready (dates as ISO strings)."""
+    households = (
+        Household.objects.for_user(user)
+        .select_related("party")
+        .prefetch_related(
+            "children__health",
+            "children__authorised_pickups",
+            "quotients",
+            "documents__requirement__document_type",
+        )
     )
     result = []
     for household in households:
@@ -38,16 +50,19 @@ def export(user) -> dict:
         result.append(
             {
                 "foyer": household.party_id,
+                "nom": household.party.name,
                 "adresse": household.address,
                 "code_postal": household.postal_code,
                 "commune": household.city,
                 "téléphone": household.phone,
                 "courriel": household.email,
+                "habite_la_commune": household.is_resident,
                 "enfants": [
                     {
                         "prénom": child.first_name,
                         "nom": child.last_name,
                         "naissance": child.birth_date.isoformat(),
+                        "école": child.school_id,
                         "classe": child.school_level,
                         "droit_à_l_image": child.image_rights,
                         "allergies": getattr(getattr(child, "health", None), "allergies", ""),
@@ -62,31 +77,56 @@ def export(user) -> dict:
                     }
                     for child in children
                 ],
+                "documents": [
+                    {
+                        "pièce": given.requirement.document_type.code,
+                        "enfant": given.child_id,
+                        "document_du_coffre": given.document_id,
+                        "état": given.status,
+                        "motif_du_refus": given.refusal_reason,
+                    }
+                    for given in household.documents.all()
+                ],
                 "quotients": [
                     {
                         "valeur": quotient.value,
                         "revenus_mensuels_centimes": quotient.monthly_income_cents,
+                        "enfants_à_charge": quotient.dependants,
                         "du": quotient.valid_from.isoformat(),
                         "au": quotient.valid_until.isoformat(),
                         "état": quotient.status,
+                        "motif_du_refus": quotient.refusal_reason,
                     }
                     for quotient in household.quotients.all()
                 ],
-                "réservations": list(
-                    Booking.objects.filter(household=household)
+                "réservations": [
+                    {"enfant": child_id, "activité": activity, "jour": day.isoformat(), "état": status}
+                    for child_id, activity, day, status in Booking.objects.filter(household=household)
                     .order_by("session__date", "pk")
                     .values_list("child_id", "session__activity__name", "session__date", "status")
-                ),
+                ],
             }
         )
     return {"foyers": result}
 
 
 def erase(user) -> None:
-    """The user leaves their households. A household's file, bookings and billing stay: they are the
-    other adult's, and the treasury's records follow their own retention."""
-    invitations = HouseholdInvitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True)
-    invitations.delete()
+    """Invitations addressed to the user are forgotten (pending ones deleted, accepted ones keep no
+    address) and those the user sent and still pending are withdrawn. The households' files,
+    bookings and billing stay: they are the family's and the other adult's, and the treasury's
+    records follow their own retention; the account itself is anonymised by accounts.
+
+    Matches every address of the account (allauth keeps them) and the acceptance, since
+    accounts' eraser may already have replaced `user.email` when this one runs."""
+    emails = {user.email, *EmailAddress.objects.filter(user=user).values_list("email", flat=True)}
+    by_address = Q()
+    for email in emails:
+        by_address |= Q(email__iexact=email)
+    for model in (HouseholdInvitation, ChildShareInvitation):
+        addressed = by_address | Q(accepted_by=user)
+        model.objects.filter(addressed, accepted_at__isnull=True).delete()
+        model.objects.filter(addressed, accepted_at__isnull=False).update(email="")
+        model.objects.filter(invited_by=user, accepted_at__isnull=True).delete()
 
 
 registry.declare(
@@ -96,6 +136,7 @@ registry.declare(
         HouseholdInvitation: ("email", "invited_by", "accepted_by"),
         Child: ("first_name", "last_name", "birth_date", "school", "school_level", "image_rights"),
         ChildHousehold: ("child", "household"),
+        ChildShareInvitation: ("child", "email", "invited_by", "accepted_by"),
         # Health data (RGPD art. 9): agents read it only with an explicit permission.
         ChildHealth: ("allergies", "medical_notes", "has_pai", "pai_details"),
         AuthorisedPickup: ("name", "relationship", "phone"),
@@ -130,5 +171,10 @@ registry.declare(
         # The places of the town (schools, centres) and their addresses, not a person's.
         Site: ("name", "address"),
         Activity: ("name",),
+        # "2026-2027", not a person's name.
+        SchoolYear: ("name",),
+        # A number of places ("capacity" only looks like "city").
+        ActivitySite: ("capacity",),
+        Session: ("capacity",),
     },
 )

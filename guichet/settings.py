@@ -171,6 +171,31 @@ CELERY_BEAT_SCHEDULE = {
         "task": "regie.tasks.reconcile_yesterday",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Démarches deadlines (Europe/Paris): the silence rule decides early in the morning, then the
+    # agents in charge of late requests and their managers are reminded, and applicants who were asked
+    # for more information (reminder, then closed without follow-up). Each runs once a day, safely twice.
+    "demarches-apply-silence-rules": {
+        "task": "demarches.tasks.apply_silence_rules",
+        "schedule": crontab(hour=6, minute=30),
+    },
+    "demarches-remind-overdue": {
+        "task": "demarches.tasks.remind_overdue",
+        "schedule": crontab(hour=8, minute=15),
+    },
+    "demarches-remind-information": {
+        "task": "demarches.tasks.remind_information",
+        "schedule": crontab(hour=8, minute=45),
+    },
+    # Famille: the previous month's draft billing run, on the 1st at 6:00 (Europe/Paris), for an agent to
+    # review and issue; the childcare tax certificates of last year, mid-January.
+    "famille-prepare-billing": {
+        "task": "famille.tasks.prepare_previous_month_billing",
+        "schedule": crontab(day_of_month=1, hour=6, minute=0),
+    },
+    "famille-tax-certificates": {
+        "task": "famille.tasks.generate_tax_certificates",
+        "schedule": crontab(month_of_year=1, day_of_month=15, hour=7, minute=0),
+    },
     # Démarches: the agents' exports are deleted once a day old (checked every hour).
     "demarches-purge-exports": {
         "task": "demarches.tasks.purge_exports",

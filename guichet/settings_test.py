@@ -34,6 +34,10 @@ STORAGES["coffre"] = {
     **STORAGES["coffre"],
     "OPTIONS": {"location": BASE_DIR / "var" / "test-coffre" / _worker},  # noqa: F405
 }
+STORAGES["demarches_exports"] = {
+    **STORAGES["demarches_exports"],
+    "OPTIONS": {"location": BASE_DIR / "var" / "test-exports" / _worker},  # noqa: F405
+}
 
 # Régie: never a real provider. Each test that pays starts tests.regie's local
 # fakes and points these at them; anything else fails fast on a closed port.

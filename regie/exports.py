@@ -1,37 +1,32 @@
 """Exports for the public accountant: payments and invoices of a period, as CSV or XLSX.
 
-CSV is what French spreadsheets open as is: UTF-8 with a byte order mark,
-semicolons, decimal commas. It streams row by row from a server-side cursor, so
-a year of payments never sits in memory. XLSX is written by openpyxl in
-write-only mode (rows go to a temporary file, not a tree in memory), amounts as
-numbers formatted in euros.
+The rows stream from a server-side cursor, so a year of payments never sits in
+memory; guichet.spreadsheets writes them (CSV for French spreadsheets, or XLSX,
+amounts as numbers formatted in euros).
 """
 
-import csv
-import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
+from guichet.spreadsheets import Column, csv_stream, xlsx_file
 from regie.enums import InvoiceState, PaymentMethod, PaymentStatus, Provider
 
+# The writers are guichet.spreadsheets' (shared with the other back-offices); the views use them from here.
+__all__ = [
+    "Column",
+    "csv_stream",
+    "invoice_columns",
+    "invoice_rows",
+    "payment_columns",
+    "payment_rows",
+    "xlsx_file",
+]
+
 CHUNK = 2000
-EURO_FORMAT = '#,##0.00\\ "€"'
-DATE_FORMAT = "DD/MM/YYYY"
-DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    kind: str = "text"  # text, euros, date, datetime
 
 
 def _euros(cents: int | None) -> Decimal | None:
@@ -102,65 +97,3 @@ def invoice_rows(invoices: QuerySet) -> Iterator[list]:
             str(InvoiceState(invoice.state_on(today)).label),
             invoice.source,
         ]
-
-
-# CSV ---------------------------------------------------------------------------------------
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_value(value, column: Column) -> str:
-    if value is None:
-        return ""
-    if column.kind == "euros":
-        return f"{value:.2f}".replace(".", ",")
-    if column.kind == "date":
-        return value.strftime("%d/%m/%Y")
-    if column.kind == "datetime":
-        return value.strftime("%d/%m/%Y %H:%M")
-    text = str(value)
-    # A cell starting with =, +, - or @ is a formula to a spreadsheet: neutralised (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def csv_stream(columns: list[Column], rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
-    yield "\ufeff" + writer.writerow([column.title for column in columns])
-    for row in rows:
-        yield writer.writerow([_csv_value(value, column) for value, column in zip(row, columns, strict=True)])
-
-
-# XLSX --------------------------------------------------------------------------------------
-
-
-def xlsx_file(columns: list[Column], rows: Iterable[list], *, title: str):
-    """A temporary file holding the workbook, rewound: hand it to a FileResponse, which closes it."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    bold = Font(bold=True)
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    formats = {"euros": EURO_FORMAT, "date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
-    for row in rows:
-        cells = []
-        for value, column in zip(row, columns, strict=True):
-            if column.kind == "datetime" and value is not None:
-                value = value.replace(tzinfo=None)  # spreadsheets know no time zones: Paris time
-            cell = WriteOnlyCell(sheet, value=value)
-            if column.kind in formats:
-                cell.number_format = formats[column.kind]
-            elif isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the FileResponse that streams it)
-    workbook.save(handle)
-    handle.seek(0)
-    return handle

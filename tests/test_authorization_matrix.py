@@ -88,6 +88,30 @@ def request_object(name: str, key: str, *more) -> Callable[[dict], str]:
     return lambda world: reverse(name, args=[world["demarches"][key].pk, *more])
 
 
+# The back-office of a request: the AGENT is an agent of the service the world's requests were sent to.
+AGENT_REQUEST = {**BACK_OFFICE, AGENT_OTHER_SERVICE: 404, ADMIN: 403}
+
+
+# Famille — billing (F3): agents who may bill (the family services' and the régie's), 403 for anyone else.
+FAMILLE_BILLING = {**everyone(403), ANONYMOUS: LOGIN, AGENT: 200, ADMIN: 200}
+
+
+def billing_run(name: str) -> Callable[[dict], str]:
+    return lambda world: reverse(name, args=[world["famille_billing"]["run"].pk])
+
+
+# Famille — family file (F1): the citizen's household and child (anyone else's is a 404); the back office of
+# the family services (agents of a service that runs an activity — the AGENT's does —, and administrators).
+FAMILY_FILE_OWNER = {**everyone(404), ANONYMOUS: LOGIN, CITIZEN: 200}
+FAMILLE_AGENT = {**everyone(403), ANONYMOUS: LOGIN, AGENT: 200, ADMIN: 200}
+
+
+def family_file(name: str, key: str, *more: str) -> Callable[[dict], str]:
+    return lambda world: reverse(
+        name, args=[world["famille_file"][key].pk, *(world["famille_file"][m].pk for m in more)]
+    )
+
+
 MATRIX: dict[str, Row] = {
     # Portal
     "portal:home": Row(named("portal:home"), PUBLIC),
@@ -199,8 +223,9 @@ MATRIX: dict[str, Row] = {
     ),
     # Coffre-fort
     "coffre:about": Row(named("coffre:about"), PUBLIC),
-    # Each visitor has one space, their own: straight to it.
-    "coffre:home": Row(named("coffre:home"), {**everyone(302), ANONYMOUS: LOGIN}),
+    # Each visitor has one space, their own: straight to it. The citizen also has their household's
+    # (the family file of the famille rows): a choice of two.
+    "coffre:home": Row(named("coffre:home"), {**everyone(302), ANONYMOUS: LOGIN, CITIZEN: 200}),
     "coffre:vault": Row(vault_object("coffre:vault", "owner"), VAULT_OWNER),
     "coffre:upload": Row(vault_object("coffre:upload", "owner"), VAULT_OWNER),
     "coffre:export": Row(vault_object("coffre:export", "owner"), VAULT_OWNER),
@@ -247,13 +272,215 @@ MATRIX: dict[str, Row] = {
         REQUEST_OWNER,
     ),
     # Démarches back-office — queues, batch and exports (part A)
+    # Agents of a service only (an administrator is an agent of none: 403); each lists its own services'
+    # requests. The batch ticks nothing: the queue again with the error, nothing changed. An export is its
+    # requester's alone: another service's agent gets 404.
+    "demarches:agent_queue": Row(named("demarches:agent_queue"), {**BACK_OFFICE, ADMIN: 403}),
+    "demarches:agent_batch": Row(
+        named("demarches:agent_batch"),
+        {**BACK_OFFICE, ADMIN: 403},
+        method="post",
+        data={"action": "m_attribuer"},
+    ),
+    "demarches:agent_exports": Row(named("demarches:agent_exports"), {**BACK_OFFICE, ADMIN: 403}),
+    "demarches:agent_export_download": Row(
+        request_object("demarches:agent_export_download", "export"),
+        {**BACK_OFFICE, AGENT_OTHER_SERVICE: 404, ADMIN: 403},
+    ),
     # (end of part A)
     # Démarches back-office — a request's page (part B)
+    # The AGENT's service instructs the world's requests: another service's agent gets 404 on the request,
+    # its documents, its letter and every action; an administrator is an agent of no service (403). The
+    # POSTs change nothing the other rows read: a message, a note, no assignee, no label.
+    "demarches:agent_request": Row(request_object("demarches:agent_request", "awaiting"), AGENT_REQUEST),
+    "demarches:agent_attachment": Row(
+        lambda w: reverse(
+            "demarches:agent_attachment",
+            args=[w["demarches"]["awaiting"].pk, w["demarches"]["attachment"].pk],
+        ),
+        AGENT_REQUEST,
+    ),
+    "demarches:agent_status": Row(request_object("demarches:agent_status", "awaiting"), AGENT_REQUEST),
+    # The request already waits for information: the agent is sent back to its page.
+    "demarches:agent_request_information": Row(
+        request_object("demarches:agent_request_information", "awaiting"), {**AGENT_REQUEST, AGENT: 302}
+    ),
+    "demarches:agent_message": Row(
+        request_object("demarches:agent_message", "awaiting"),
+        {**AGENT_REQUEST, AGENT: 302},
+        method="post",
+        data={"message-body": "Bonjour."},
+    ),
+    "demarches:agent_note": Row(
+        request_object("demarches:agent_note", "awaiting"),
+        {**AGENT_REQUEST, AGENT: 302},
+        method="post",
+        data={"note-body": "Note."},
+    ),
+    "demarches:agent_assign": Row(
+        request_object("demarches:agent_assign", "awaiting"),
+        {**AGENT_REQUEST, AGENT: 302},
+        method="post",
+        data={"assign-assignee": ""},
+    ),
+    "demarches:agent_labels": Row(
+        request_object("demarches:agent_labels", "awaiting"), {**AGENT_REQUEST, AGENT: 302}, method="post"
+    ),
+    "demarches:agent_letter": Row(request_object("demarches:agent_letter", "decided"), AGENT_REQUEST),
     # (end of part B)
     # Démarches back-office — counter (part C)
+    # Agents of a service only (an administrator is an agent of none); the counter draft is the AGENT's
+    # service's, so another service's agent gets 404. Sending it incomplete (its document is the citizen's
+    # to add): the check page again.
+    "demarches:agent_counter": Row(named("demarches:agent_counter"), {**BACK_OFFICE, ADMIN: 403}),
+    "demarches:agent_counter_page": Row(
+        request_object("demarches:agent_counter_page", "counter_draft", 1),
+        {**BACK_OFFICE, AGENT_OTHER_SERVICE: 404, ADMIN: 403},
+    ),
+    "demarches:agent_counter_review": Row(
+        request_object("demarches:agent_counter_review", "counter_draft"),
+        {**BACK_OFFICE, AGENT_OTHER_SERVICE: 404, ADMIN: 403},
+    ),
+    "demarches:agent_counter_submit": Row(
+        request_object("demarches:agent_counter_submit", "counter_draft"),
+        {**BACK_OFFICE, AGENT_OTHER_SERVICE: 404, ADMIN: 403},
+        method="post",
+    ),
     # (end of part C)
     # Démarches back-office — statistics (part D)
+    # Every agent reads their own services' figures (another service's agent, theirs); administrators all.
+    "demarches:agent_stats": Row(named("demarches:agent_stats"), BACK_OFFICE),
+    "demarches:agent_stats_csv": Row(named("demarches:agent_stats_csv"), BACK_OFFICE),
     # (end of part D)
+    # Famille — billing (F3): the runs are the family services' and the régie's (the AGENT is both);
+    # a family's tax certificates page lists its own only.
+    "famille:agent_billing_runs": Row(named("famille:agent_billing_runs"), FAMILLE_BILLING),
+    # No month typed: the list again, with the error.
+    "famille:agent_billing_prepare": Row(
+        named("famille:agent_billing_prepare"), FAMILLE_BILLING, method="post"
+    ),
+    "famille:agent_billing_run": Row(billing_run("famille:agent_billing_run"), FAMILLE_BILLING),
+    "famille:agent_billing_recompute": Row(
+        billing_run("famille:agent_billing_recompute"),
+        {**FAMILLE_BILLING, AGENT: 302, ADMIN: 302},
+        method="post",
+    ),
+    # The confirmation page (issuing itself needs the ticked box).
+    "famille:agent_billing_issue": Row(billing_run("famille:agent_billing_issue"), FAMILLE_BILLING),
+    "famille:tax_certificates": Row(named("famille:tax_certificates"), SIGNED_IN),
+    # Famille — family file (F1)
+    # The citizen has opened a family file: "Ma famille" leads to it, a second cannot be opened.
+    "famille:family_home": Row(named("famille:family_home"), {**SIGNED_IN, CITIZEN: 302}),
+    "famille:household_create": Row(named("famille:household_create"), {**SIGNED_IN, CITIZEN: 302}),
+    "famille:household": Row(family_file("famille:household", "household"), FAMILY_FILE_OWNER),
+    "famille:household_edit": Row(family_file("famille:household_edit", "household"), FAMILY_FILE_OWNER),
+    "famille:adult_invite": Row(family_file("famille:adult_invite", "household"), FAMILY_FILE_OWNER),
+    "famille:invitation_revoke": Row(
+        family_file("famille:invitation_revoke", "invitation"),
+        {**FAMILY_FILE_OWNER, CITIZEN: 302},
+        method="post",
+    ),
+    # Whoever holds the link sees the page; it says what stops them (not the invited address, cancelled…).
+    "famille:invitation_accept": Row(
+        lambda w: reverse("famille:invitation_accept", args=[w["famille_file"]["invitation_token"]]),
+        SIGNED_IN,
+    ),
+    "famille:child_add": Row(family_file("famille:child_add", "household"), FAMILY_FILE_OWNER),
+    "famille:child": Row(family_file("famille:child", "child"), FAMILY_FILE_OWNER),
+    "famille:child_edit": Row(family_file("famille:child_edit", "child"), FAMILY_FILE_OWNER),
+    "famille:child_health": Row(family_file("famille:child_health", "child"), FAMILY_FILE_OWNER),
+    "famille:child_pickups": Row(family_file("famille:child_pickups", "child"), FAMILY_FILE_OWNER),
+    "famille:pickup_remove": Row(
+        family_file("famille:pickup_remove", "pickup"), {**FAMILY_FILE_OWNER, CITIZEN: 302}, method="post"
+    ),
+    "famille:child_share": Row(family_file("famille:child_share", "child"), FAMILY_FILE_OWNER),
+    "famille:child_share_revoke": Row(
+        family_file("famille:child_share_revoke", "share"), {**FAMILY_FILE_OWNER, CITIZEN: 302}, method="post"
+    ),
+    "famille:child_share_accept": Row(
+        lambda w: reverse("famille:child_share_accept", args=[w["famille_file"]["share_token"]]), SIGNED_IN
+    ),
+    "famille:documents": Row(family_file("famille:documents", "household"), FAMILY_FILE_OWNER),
+    "famille:document_give": Row(
+        family_file("famille:document_give", "household", "proof"), FAMILY_FILE_OWNER
+    ),
+    "famille:child_document_give": Row(
+        family_file("famille:child_document_give", "household", "vaccination", "child"), FAMILY_FILE_OWNER
+    ),
+    "famille:quotient": Row(family_file("famille:quotient", "household"), FAMILY_FILE_OWNER),
+    "famille:agent_households": Row(named("famille:agent_households"), FAMILLE_AGENT),
+    "famille:agent_household": Row(family_file("famille:agent_household", "household"), FAMILLE_AGENT),
+    # Nothing chosen: back to the file with the error.
+    "famille:agent_household_residence": Row(
+        family_file("famille:agent_household_residence", "household"),
+        {**FAMILLE_AGENT, AGENT: 302, ADMIN: 302},
+        method="post",
+    ),
+    "famille:agent_documents": Row(named("famille:agent_documents"), FAMILLE_AGENT),
+    "famille:agent_document_validate": Row(
+        family_file("famille:agent_document_validate", "given"),
+        {**FAMILLE_AGENT, AGENT: 302, ADMIN: 302},
+        method="post",
+    ),
+    "famille:agent_document_refuse": Row(
+        family_file("famille:agent_document_refuse", "given"), FAMILLE_AGENT
+    ),
+    "famille:agent_quotients": Row(named("famille:agent_quotients"), FAMILLE_AGENT),
+    "famille:agent_quotient_validate": Row(
+        family_file("famille:agent_quotient_validate", "quotient"), FAMILLE_AGENT
+    ),
+    "famille:agent_quotient_refuse": Row(
+        family_file("famille:agent_quotient_refuse", "quotient"), FAMILLE_AGENT
+    ),
+    # (end of F1)
+    # Famille — bookings (F2): the citizen's child, calendar and booking (anyone else's is a 404); the
+    # enrolments of the AGENT's service, whose activity the child is enrolled in (an administrator sees none).
+    "famille:enrolments": Row(named("famille:enrolments"), SIGNED_IN),
+    "famille:enrolment_request": Row(named("famille:enrolment_request"), SIGNED_IN),
+    "famille:calendar": Row(
+        lambda w: reverse("famille:calendar", args=[w["famille_bookings"]["child"].pk]), FAMILY_FILE_OWNER
+    ),
+    "famille:calendar_month": Row(
+        lambda w: reverse(
+            "famille:calendar_month",
+            args=[
+                w["famille_bookings"]["child"].pk,
+                w["famille_bookings"]["session"].date.year,
+                w["famille_bookings"]["session"].date.month,
+            ],
+        ),
+        FAMILY_FILE_OWNER,
+    ),
+    "famille:recurring_booking": Row(
+        lambda w: reverse("famille:recurring_booking", args=[w["famille_bookings"]["child"].pk]),
+        FAMILY_FILE_OWNER,
+    ),
+    # No booking made in this session: back to the enrolments.
+    "famille:booking_result": Row(named("famille:booking_result"), {**everyone(302), ANONYMOUS: LOGIN}),
+    "famille:booking_cancel": Row(
+        lambda w: reverse("famille:booking_cancel", args=[w["famille_bookings"]["booking"].pk]),
+        FAMILY_FILE_OWNER,
+    ),
+    "famille:agent_enrolments": Row(named("famille:agent_enrolments"), FAMILLE_AGENT),
+    "famille:agent_enrolment": Row(
+        lambda w: reverse("famille:agent_enrolment", args=[w["famille_bookings"]["enrolment"].pk]),
+        {**FAMILLE_AGENT, ADMIN: 404},
+    ),
+    # (end of F2)
+    # Famille — attendance (F4): the family services' agents (and administrators) reach the day and
+    # occupancy pages; a session's sheet and its PDF are the AGENT's service's (an administrator, agent of
+    # no service, gets a 404, like another family service's agent).
+    "famille:agent_attendance": Row(named("famille:agent_attendance"), FAMILLE_AGENT),
+    "famille:agent_attendance_sheet": Row(
+        lambda w: reverse("famille:agent_attendance_sheet", args=[w["famille_attendance"]["session"].pk]),
+        {**FAMILLE_AGENT, ADMIN: 404},
+    ),
+    "famille:agent_attendance_pdf": Row(
+        lambda w: reverse("famille:agent_attendance_pdf", args=[w["famille_attendance"]["session"].pk]),
+        {**FAMILLE_AGENT, ADMIN: 404},
+    ),
+    "famille:agent_occupancy": Row(named("famille:agent_occupancy"), FAMILLE_AGENT),
+    # (end of F4)
     # allauth
     "account_login": Row(named("account_login"), ANONYMOUS_ONLY),
     "account_signup": Row(named("account_signup"), ANONYMOUS_ONLY),
@@ -316,14 +543,127 @@ def test_the_matrix_has_no_row_for_a_url_that_is_gone():
 
 @pytest.fixture
 def vault_storage(settings, tmp_path):
-    """The vault's blobs of the world go to a folder of the test's own."""
+    """The vault's blobs (and the démarches' exports) of the world go to folders of the test's own."""
     settings.STORAGES = {
         **settings.STORAGES,
         "coffre": {
             "BACKEND": "coffre.storage.VaultFileSystemStorage",
             "OPTIONS": {"location": tmp_path / "coffre"},
         },
+        "demarches_exports": {
+            "BACKEND": "coffre.storage.VaultFileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "exports"},
+        },
     }
+
+
+def famille_billing_world(users: dict, service) -> dict:
+    """Last month's draft billing run (prepared by the system), an activity of the AGENT's service."""
+    from famille import services as famille_services
+    from tests.famille.factories import ActivityFactory
+
+    ActivityFactory(service=service, slug="matrice-facturation")
+    return {"run": famille_services.prepare_run(actor=None)}
+
+
+def famille_world(users: dict, service) -> dict:
+    """The citizen's family file, built through famille's own services: a household with a child (an
+    authorised person, a share with the other parent pending), an invitation pending, a document given
+    and a quotient declared, both waiting for the AGENT's service, which runs an activity."""
+    from datetime import date
+
+    from famille import services as famille_services
+    from famille.models import Activity
+    from tests.famille.factories import ActivityFactory, give, requirement, seed_requirements, vault_document
+
+    seed_requirements()
+    if not Activity.objects.filter(service=service).exists():
+        ActivityFactory(service=service, slug="matrice-dossier-famille")
+    citizen = users[CITIZEN]
+    household = famille_services.create_household(actor=citizen, name="Famille Matrice")
+    child = famille_services.add_child(
+        actor=citizen,
+        household=household,
+        first_name="Léa",
+        last_name="Matrice",
+        birth_date=date(2018, 3, 14),
+    )
+    pickup = famille_services.add_pickup(
+        actor=citizen, child=child, name="Mamie", relationship="", phone="0600000000"
+    )
+    invitation, invitation_token = famille_services.invite_adult(
+        actor=citizen, household=household, email="invite@exemple.fr"
+    )
+    share, share_token = famille_services.share_child(
+        actor=citizen, child=child, household=household, email="papa@exemple.fr"
+    )
+    quotient = famille_services.declare_quotient(
+        actor=citizen,
+        household=household,
+        value=850,
+        caf_document=vault_document(citizen, household, "attestation-caf"),
+    )
+    return {
+        "household": household,
+        "child": child,
+        "pickup": pickup,
+        "invitation": invitation,
+        "invitation_token": invitation_token,
+        "share": share,
+        "share_token": share_token,
+        "given": give(citizen, household, "justificatif-domicile"),
+        "quotient": quotient,
+        "proof": requirement("justificatif-domicile"),
+        "vaccination": requirement("carnet-vaccination"),
+    }
+
+
+def famille_bookings_world(users: dict, service) -> dict:
+    """The citizen's child (of the family file's world) enrolled through famille's services in an activity
+    of the AGENT's service, validated by the AGENT, with a session in three weeks and a booking of it."""
+    from datetime import time
+
+    from famille import services as famille_services
+    from famille.enums import BookingStatus
+    from famille.models import Booking, Child, Household, SchoolYear, Session
+    from tests.famille.factories import activity_at
+
+    citizen, today = users[CITIZEN], timezone.localdate()
+    household = Household.objects.for_user(citizen).order_by("pk").first()
+    child = Child.objects.filter(memberships__household=household).order_by("pk").first()
+    activity, site = activity_at(service=service, slug="matrice-reservations", capacity=10)
+    year = SchoolYear.objects.create(
+        name="matrice", start_date=today - timedelta(days=60), end_date=today + timedelta(days=200)
+    )
+    enrolment = famille_services.request_enrolment(
+        actor=citizen, household=household, child=child, activity=activity, site=site, school_year=year
+    )
+    famille_services.validate_enrolment(actor=users[AGENT], enrolment=enrolment)
+    session = Session.objects.create(
+        activity=activity,
+        site=site,
+        date=today + timedelta(days=21),
+        start_time=time(11, 45),
+        end_time=time(13, 30),
+        capacity=10,
+        booked=1,
+    )
+    booking = Booking.objects.create(
+        session=session, child=child, household=household, status=BookingStatus.CONFIRMED, created_by=citizen
+    )
+    return {"child": child, "enrolment": enrolment, "session": session, "booking": booking}
+
+
+def famille_attendance_world(users: dict, service) -> dict:
+    """Today's session of an activity of the AGENT's service at a school, with one child booked."""
+    from tests.famille.factories import ActivityFactory, SessionFactory, SiteFactory, add_site, book_children
+
+    activity = ActivityFactory(service=service, slug="matrice-presences")
+    site = SiteFactory(name="École de la matrice")
+    add_site(activity, site)
+    session = SessionFactory(activity=activity, site=site, date=timezone.localdate())
+    book_children(session, 1)
+    return {"session": session}
 
 
 def demarches_world(users: dict, service) -> dict:
@@ -336,6 +676,7 @@ def demarches_world(users: dict, service) -> dict:
     from coffre import services as coffre_services
     from coffre.models import DocumentType
     from demarches import services as demarches_services
+    from demarches.selectors.queues import QueueFilters
     from tests.coffre.factories import store
     from tests.demarches.factories import document_demarche, submitted
     from tests.factories import person_party as own_party
@@ -374,6 +715,15 @@ def demarches_world(users: dict, service) -> dict:
         "awaiting": awaiting,
         "attachment": awaiting.attachments.get(),
         "decided": decided,
+        "counter_draft": demarches_services.start_counter_request(
+            actor=agent, demarche=demarche, applicant_user=citizen, consent_statement="Accord de la personne."
+        ),
+        # The AGENT's export of their service's requests, built as the Celery task builds it.
+        "export": demarches_services.build_export(
+            job_id=demarches_services.request_export(
+                actor=agent, service=service, file_format="csv", filters=QueueFilters()
+            ).pk
+        ),
     }
 
 
@@ -425,6 +775,10 @@ def world(db, vault_storage):
         "regie": regie_world(users),
         "coffre": coffre_world(users, service),
         "demarches": demarches_world(users, service),
+        "famille_file": famille_world(users, service),
+        "famille_billing": famille_billing_world(users, service),
+        "famille_bookings": famille_bookings_world(users, service),
+        "famille_attendance": famille_attendance_world(users, service),
     }
 
 

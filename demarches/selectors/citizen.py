@@ -143,12 +143,18 @@ def applicants_for(*, user, demarche: Demarche) -> list[Party]:
     return list(Party.objects.for_user(user).filter(kind__in=kinds).distinct().order_by("kind", "name", "pk"))
 
 
-def timeline(*, request: Request) -> list[RequestEvent]:
-    """The request's events, oldest first, each with its message and the message's documents: two queries."""
-    attachments = RequestAttachment.objects.select_related("document__current_version").order_by("pk")
+def timeline(*, request: Request, with_actors: bool = False) -> list[RequestEvent]:
+    """The request's events, oldest first, each with its message and the message's documents: two queries.
+
+    `with_actors` joins who made each move (the agents' page names them; the applicant's does not).
+    """
+    attachments = RequestAttachment.objects.select_related(
+        "document__current_version", "document__document_type"
+    ).order_by("pk")
+    related = ("message", "actor") if with_actors else ("message",)
     return list(
         RequestEvent.objects.filter(request=request)
-        .select_related("message")
+        .select_related(*related)
         .prefetch_related(Prefetch("message__attachments", queryset=attachments))
         .order_by("created_at", "pk")
     )
@@ -184,6 +190,16 @@ def decision_version(*, request: Request) -> DocumentVersion | None:
     return DocumentVersion.objects.filter(
         document_id=request.decision_document_id, document__current_version=F("pk")
     ).first()
+
+
+def letter_pending(*, request: Request) -> bool:
+    """Whether the decision's letter is being prepared: the agent asked for one with the decision and it
+    is not in the service's space yet."""
+    return (
+        request.letter_requested_at is not None
+        and request.decision_document_id is None
+        and RequestStatus(request.status).is_final
+    )
 
 
 def awaiting_motivation(*, request: Request) -> RequestEvent | None:

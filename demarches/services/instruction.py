@@ -1,11 +1,13 @@
 """The service's side of a request: its agents move it on, and its managers reopen it.
 
-    change_status(*, actor, request, status, motivation="", decision_document=None) -> Request
+    change_status(*, actor, request, status, motivation="", decision_document=None, letter=False) -> Request
     request_information(*, actor, request, missing) -> Request
     assign_request(*, actor, request, assignee=None) -> Request
     set_labels(*, actor, request, labels) -> Request
     add_note(*, actor, request, body) -> RequestNote
     send_agent_message(*, actor, request, body) -> RequestMessage
+    open_request_document(*, actor, request, version) -> PlaintextStream   (audited for the applicant)
+    bill_fee(*, actor, request) -> None   (an accepted request's fee, once; the silence rule's too)
 
 Each checks that `actor` is an agent of the procedure's service (PermissionDenied
 otherwise) and refuses what the request's state does not allow (IllegalTransition,
@@ -14,6 +16,7 @@ with a French message).
 
 from collections.abc import Iterable
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -21,11 +24,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coffre.models import Document
+from coffre import services as vault
+from coffre.models import Document, DocumentVersion
+from coffre.services import PlaintextStream
 from demarches import perms, workflow
 from demarches.enums import EventKind, RequestStatus
 from demarches.exceptions import IllegalTransition
-from demarches.models import Label, Request, RequestEvent, RequestMessage, RequestNote
+from demarches.models import Label, Request, RequestAttachment, RequestEvent, RequestMessage, RequestNote
 from demarches.services.requests import (
     applicant_users,
     clean_body,
@@ -72,13 +77,18 @@ def change_status(
     status: str,
     motivation: str = "",
     decision_document: Document | None = None,
+    letter: bool = False,
 ) -> Request:
     """An agent of the procedure's service moves a request on (workflow.BY_SERVICE); a manager
     also reopens a decided one (workflow.BY_MANAGER).
 
     Asking for more information, refusing, closing or reopening needs a motivation,
     which the applicant reads in the timeline. A decision document must be a
-    document of the service's space. Accepting a procedure with a fee bills it
+    document of the service's space. `letter=True` with a decision has the
+    decision's letter generated (the procedure's template, as a PDF in the service's
+    space) by a Celery task once committed; until then the pages say it is being
+    prepared. Reopening withdraws the decision's document from the applicant's page
+    (it stays in the service's space). Accepting a procedure with a fee bills it
     through the régie.
     """
     request = lock_request(request)
@@ -88,6 +98,16 @@ def change_status(
     reopening = RequestStatus(request.status).is_final
     if (status in workflow.NEEDS_MOTIVATION or reopening) and not motivation:
         raise IllegalTransition(_("Expliquez ce changement au demandeur : le motif est obligatoire."))
+    if letter and not RequestStatus(status).is_final:
+        raise IllegalTransition(
+            _("Le courrier accompagne une décision : acceptée, refusée ou classée sans suite.")
+        )
+    if letter and decision_document is not None:
+        raise IllegalTransition(_("Joignez une décision ou faites préparer le courrier, pas les deux."))
+    if reopening and (request.decision_document_id is not None or request.letter_requested_at is not None):
+        request.decision_document = None
+        request.letter_requested_at = None
+        request.save(update_fields=["decision_document", "letter_requested_at", "updated_at"])
     if decision_document is not None:
         space = service_space(service=request.demarche.service)
         if decision_document.owner_id != space.pk or not RequestStatus(status).is_final:
@@ -96,25 +116,46 @@ def change_status(
             )
         request.decision_document = decision_document
         request.save(update_fields=["decision_document", "updated_at"])
-    move(request, actor=actor, status=status, by_applicant=False, motivation=motivation)
-    fee = request.form.fee_cents
-    if status == RequestStatus.ACCEPTED and fee and request.invoice_id is None:
-        request.invoice = regie.issue_invoice(
-            actor=actor,
-            payer=request.applicant,
-            lines=[
-                LineDraft(
-                    label=f"{request.demarche.title} ({request.reference})"[:200],
-                    service=request.demarche.service,
-                    unit_price_cents=fee,
-                    source=f"demarches.request:{request.pk}",
-                )
-            ],
-            due_date=timezone.localdate() + timedelta(days=FEE_DUE_DAYS),
-            source=f"demarches.request:{request.pk}",
-        )
-        request.save(update_fields=["invoice", "updated_at"])
+    move(
+        request,
+        actor=actor,
+        status=status,
+        by_applicant=False,
+        motivation=motivation,
+        details={"letter": True} if letter else None,
+    )
+    if status == RequestStatus.ACCEPTED:
+        bill_fee(actor=actor, request=request)
+    if letter:
+        from demarches import tasks
+
+        request.letter_requested_at = timezone.now()
+        request.save(update_fields=["letter_requested_at", "updated_at"])
+        transaction.on_commit(partial(tasks.generate_decision_letter.delay, request.pk))
     return request
+
+
+def bill_fee(*, actor, request: Request) -> None:
+    """Bill an accepted request's fee (its revision's) through the régie, once: the caller holds the
+    request's lock; an agent's decision and the silence rule's acceptance both come here."""
+    fee = request.form.fee_cents
+    if not fee or request.invoice_id is not None:
+        return
+    request.invoice = regie.issue_invoice(
+        actor=actor,
+        payer=request.applicant,
+        lines=[
+            LineDraft(
+                label=f"{request.demarche.title} ({request.reference})"[:200],
+                service=request.demarche.service,
+                unit_price_cents=fee,
+                source=f"demarches.request:{request.pk}",
+            )
+        ],
+        due_date=timezone.localdate() + timedelta(days=FEE_DUE_DAYS),
+        source=f"demarches.request:{request.pk}",
+    )
+    request.save(update_fields=["invoice", "updated_at"])
 
 
 # The request's page: assignment, labels, notes, messages ---------------------------------------
@@ -216,3 +257,34 @@ def request_information(*, actor, request: Request, missing: str) -> Request:
     return change_status(
         actor=actor, request=request, status=RequestStatus.AWAITING_INFORMATION, motivation=missing
     )
+
+
+# Reading the request's documents -----------------------------------------------------------------
+
+
+def open_request_document(*, actor, request: Request, version: DocumentVersion) -> PlaintextStream:
+    """An agent of the service opens a document of the request kept in the service's space: a copy
+    of an answer's or a message's document, or the decision.
+
+    The vault audits the read for the space that owns the copy; this audits it for
+    the applicant too (`demarches.attachment.read`, `demarches.decision.read`), so
+    their "who saw my data" page shows which agent opened their document.
+    """
+    _check_agent(actor, request)
+    document_id = version.document_id
+    is_decision = document_id == request.decision_document_id
+    if (
+        not is_decision
+        and not RequestAttachment.objects.filter(request=request, document_id=document_id).exists()
+    ):
+        raise PermissionDenied
+    stream = vault.open_space_plaintext(actor=actor, version=version, purpose=request.vault_purpose)
+    audit.record(
+        actor=actor,
+        action="demarches.decision.read" if is_decision else "demarches.attachment.read",
+        target=request,
+        owner=request.applicant_id,
+        document=document_id,
+        version=version.pk,
+    )
+    return stream

@@ -297,7 +297,8 @@ def submit_request(*, actor, request: Request, today: date | None = None) -> Req
         from_status=RequestStatus.DRAFT,
         to_status=RequestStatus.SUBMITTED,
         actor=actor,
-        by_applicant=not request.is_counter,
+        # A counter draft is sent by the agent, or by the applicant who finished it from their account.
+        by_applicant=not request.is_counter or perms.can_act_for(actor, request.applicant_id),
         created_at=now,
     )
     # Last, just before saving: the sequence row stays locked until the transaction ends.
@@ -334,6 +335,8 @@ def submit_request(*, actor, request: Request, today: date | None = None) -> Req
         url=request_url(request),
     )
     if demarche.is_declarative:
+        from demarches.services.instruction import bill_fee
+
         move(
             request,
             actor=None,
@@ -341,6 +344,7 @@ def submit_request(*, actor, request: Request, today: date | None = None) -> Req
             by_applicant=False,
             motivation=_(DECLARATIVE_MOTIVATION),
         )
+        bill_fee(actor=None, request=request)
     from demarches import tasks
 
     transaction.on_commit(partial(tasks.send_acknowledgement.delay, request.pk))
@@ -366,6 +370,7 @@ def move(
     message: RequestMessage | None = None,
     action: str = "demarches.request.status",
     now=None,
+    details: dict[str, Any] | None = None,
 ) -> RequestEvent:
     """Change a locked request's status (the caller checked who may): the one path of every move.
 
@@ -373,7 +378,8 @@ def move(
     applicant of the service's moves, the agent in charge of the applicant's),
     and keeps the deadline clock: waiting for more information pauses it (the
     processing and silence deadlines move back by the days waited), a decision
-    stops it, reopening starts it again without a new silence.
+    stops it, reopening starts it again without a new silence. `details` (ids and codes) go into
+    the audit event, such as `letter=True` when the agent asked for the decision's letter.
     """
     source = request.status
     if not workflow.is_allowed(source, status):
@@ -433,6 +439,7 @@ def move(
         owner=request.applicant_id,
         source=source,
         status=status,
+        **(details or {}),
     )
     context = {
         "reference": request.reference,

@@ -62,6 +62,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "elapsed_days": obj.elapsed_days(),
             "events": selectors.timeline(request=obj),
             "awaiting": selectors.awaiting_motivation(request=obj),
+            "letter_pending": selectors.letter_pending(request=obj),
             "pages": engine.summarise(
                 schema,
                 obj.answers,

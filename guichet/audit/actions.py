@@ -28,7 +28,18 @@ ACTION_LABELS: dict[str, Promise] = {
     "demarches.request.status": _("Changement de statut d'une de vos demandes"),
     "demarches.request.reply": _("Envoi des compléments demandés pour une demande"),
     "demarches.request.withdraw": _("Retrait d'une de vos demandes"),
-    "demarches.message.create": _("Message au service au sujet d'une de vos demandes"),
+    # Démarches: at the counter, and the deadlines kept by the town's system
+    "demarches.request.counter": _("Démarche commencée en votre nom au guichet, avec votre accord"),
+    "demarches.counter.search": _("Recherche de votre compte par un agent, à l'accueil du guichet"),
+    "demarches.request.silence": _("Décision implicite d'une de vos demandes, faute de réponse du service"),
+    "demarches.request.expire": _("Demande classée sans suite, les compléments demandés n'étant pas venus"),
+    "demarches.message.create": _("Message échangé avec le service au sujet d'une de vos demandes"),
+    # Démarches: the agents' side (a request's page in the back-office)
+    "demarches.request.read": _("Consultation d'une de vos demandes par un agent de la mairie"),
+    "demarches.attachment.read": _("Consultation par un agent d'un document joint à une de vos demandes"),
+    "demarches.decision.read": _("Consultation par un agent du courrier de décision d'une de vos demandes"),
+    "demarches.request.assign": _("Attribution d'une de vos demandes à un agent du service"),
+    "demarches.request.letter": _("Courrier de décision d'une de vos demandes"),
 }
 
 # Apps add codes faster than this file: the last word of a code still says what happened.

@@ -7,6 +7,7 @@ from django.apps import apps
 # The vault's document types come from a data migration. A transactional test elsewhere in a
 # session flushes them, and --reuse-db keeps that empty table for the next run: seed them back.
 SEED = importlib.import_module("coffre.migrations.0002_seed_document_types")
+LABELS_SEED = importlib.import_module("demarches.migrations.0004_backoffice")
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +31,13 @@ def _seeded_document_types(request):
     codes = [code for code, *_rest in SEED.TYPES]
     if DocumentType.objects.filter(code__in=codes).count() != len(codes):
         SEED.seed(apps, None)
+    # The back-office's labels too (demarches' migration 0004), flushed the same way.
+    from demarches.models import Label
+
+    if Label.objects.filter(name__in=[name for name, _tone in LABELS_SEED.LABELS]).count() != len(
+        LABELS_SEED.LABELS
+    ):
+        LABELS_SEED.seed_labels(apps, None)
 
 
 # The citizen's pages ---------------------------------------------------------------------------

@@ -38,13 +38,15 @@ def test_application_processes_share_the_production_environment(service):
     assert "media:/app/var/media" in SERVICES[service]["volumes"]
     assert "coffre:/app/var/coffre" in SERVICES[service]["volumes"]
     assert environment["COFFRE_STORAGE_LOCATION"] == "/app/var/coffre"
+    assert "exports:/app/var/exports" in SERVICES[service]["volumes"]
+    assert environment["DEMARCHES_EXPORT_ROOT"] == "/app/var/exports"
 
 
 def test_the_web_waits_for_migrations_and_the_databases_keep_their_data():
     assert SERVICES["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert "pgdata:/var/lib/postgresql/data" in SERVICES["postgres"]["volumes"]
     assert "redisdata:/data" in SERVICES["redis"]["volumes"]
-    assert set(COMPOSE["volumes"]) == {"pgdata", "redisdata", "media", "coffre"}
+    assert set(COMPOSE["volumes"]) == {"pgdata", "redisdata", "media", "coffre", "exports"}
     assert SERVICES["postgres"]["healthcheck"]["test"][0] == "CMD-SHELL"
 
 

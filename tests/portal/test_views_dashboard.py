@@ -82,7 +82,9 @@ def test_my_space_asks_each_provider_about_the_signed_in_user(client, register):
     register(
         "tests.family",
         lambda user: (
-            Card(title="Ma famille", template=CARD_TEMPLATE, context={"count": 3}) if user == parent else None
+            Card(title="Famille de test", template=CARD_TEMPLATE, context={"count": 3})
+            if user == parent
+            else None
         ),
     )
 
@@ -91,8 +93,8 @@ def test_my_space_asks_each_provider_about_the_signed_in_user(client, register):
     login(client, parent)
     own = client.get(reverse("portal:dashboard"))
 
-    assertNotContains(other, "Ma famille")
-    assertContains(own, '<h2 class="card__title">Ma famille</h2>', html=True)
+    assertNotContains(other, "Famille de test")
+    assertContains(own, '<h2 class="card__title">Famille de test</h2>', html=True)
 
 
 def test_my_space_orders_cards_by_their_order(client, register):
