@@ -650,6 +650,30 @@ class Request(models.Model):
             models.Index(fields=["assignee", "status"], name="demarches_request_assignee"),
             models.Index(fields=["status", "due_date"], name="demarches_request_due"),
             GinIndex(fields=["search_vector"], name="demarches_request_search"),
+            # The queues' pages (measured on 4 million requests: "À traiter" 340 → 70 ms, "Terminés"
+            # 540 → 150 ms, tab counts 150 → 20 ms). A plain index on submitted_at misleads the planner.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status__in=[RequestStatus.SUBMITTED, RequestStatus.IN_REVIEW]),
+                name="demarches_request_to_process",
+            ),
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=Q(status__in=[RequestStatus.ACCEPTED, RequestStatus.REFUSED, RequestStatus.CLOSED]),
+                name="demarches_request_finished",
+            ),
+            models.Index(
+                fields=["demarche", "status"],
+                include=["assignee", "due_date"],
+                condition=Q(
+                    status__in=[
+                        RequestStatus.SUBMITTED,
+                        RequestStatus.IN_REVIEW,
+                        RequestStatus.AWAITING_INFORMATION,
+                    ]
+                ),
+                name="demarches_request_in_progress",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

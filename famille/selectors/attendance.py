@@ -123,7 +123,7 @@ def attendance_sheet(*, session: Session, with_health: bool) -> AttendanceSheet:
     own: its responsible adults' phones are then given). The health notes are read from the
     database only when `with_health`; otherwise only the flag is.
     """
-    related = ["child__school", "household", "attendance_by"]
+    related = ["child", "household"]
     if with_health:
         related.append("child__health")
     bookings = list(

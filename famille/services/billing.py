@@ -37,6 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -90,7 +91,6 @@ __all__ = [
 
 # Days the families have to pay a monthly invoice.
 DUE_DAYS = 30
-BULK_BATCH = 5000
 TAX_CERTIFICATE_DOCUMENT_TYPE = "attestation-fiscale-garde"
 
 
@@ -235,7 +235,6 @@ def billable_groups_sql(month: date) -> tuple[str, str, dict]:
       ON e.child_id = bl.child_id AND e.activity_id = bl.activity_id AND e.school_year_id = y.school_year_id
     GROUP BY bl.household_id, h.is_resident, bl.child_id, bl.activity_id, bl.kind, r.rule_id,
              q.value, q.monthly_income_cents, bl.minutes, (e.child_id IS NOT NULL)
-    ORDER BY bl.household_id, bl.child_id, bl.activity_id, bl.kind
     """  # noqa: S608 (table names from the models' metadata; every value is a parameter)
     params = {
         "start": month,
@@ -257,7 +256,29 @@ def billable_groups_sql(month: date) -> tuple[str, str, dict]:
 # Pricing the groups ------------------------------------------------------------------------------
 
 
-def _priced_lines(month: date, groups: list[Group]) -> tuple[list[BillingLine], dict]:
+class Line(NamedTuple):
+    """A BillingLine to write (plain values: a town's month is ~100,000 of them)."""
+
+    household_id: int
+    child_id: int
+    activity_id: int
+    kind: str
+    quantity: int
+    unit_price_cents: int
+    amount_cents: int
+
+
+def _write_lines(run: BillingRun, lines: list[Line]) -> None:
+    """All the run's lines in one COPY: PostgreSQL's bulk insert, without building a model instance per
+    line (bulk_create spends ~20 s preparing a town's 100,000 lines; COPY takes about one)."""
+    columns = ", ".join(("run_id", *Line._fields))
+    statement = f"COPY {_table(BillingLine)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for line in lines:
+            copy.write_row((run.pk, *line))
+
+
+def _priced_lines(month: date, groups: list[Group]) -> tuple[list[Line], dict]:
     """Price each distinct (rule, quotient, residence, length) once; lines and the summary."""
     activity_ids = {group.activity_id for group in groups}
     rules = pricing.rules_between(
@@ -294,15 +315,7 @@ def _priced_lines(month: date, groups: list[Group]) -> tuple[list[BillingLine], 
         quantities[key] += group.quantity
 
     lines = [
-        BillingLine(
-            household_id=household_id,
-            child_id=child_id,
-            activity_id=activity_id,
-            kind=kind,
-            quantity=quantity,
-            unit_price_cents=unit,
-            amount_cents=quantity * unit,
-        )
+        Line(household_id, child_id, activity_id, kind, quantity, unit, quantity * unit)
         for (household_id, child_id, activity_id, kind, unit), quantity in sorted(quantities.items())
     ]
     per_household: dict[int, int] = defaultdict(int)
@@ -400,9 +413,7 @@ def prepare_run(*, actor, month: date | None = None) -> BillingRun:
     if not created:
         BillingLine.objects.filter(run=run).delete()
     lines, summary = _priced_lines(month, _billable_groups(month))
-    for line in lines:
-        line.run = run
-    BillingLine.objects.bulk_create(lines, batch_size=BULK_BATCH)
+    _write_lines(run, lines)
     run.summary = summary
     if not created:
         run.created_by = actor

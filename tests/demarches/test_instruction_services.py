@@ -175,7 +175,9 @@ def test_a_declarative_procedure_is_accepted_on_submission(citizen, service):
 
 
 def test_a_declarative_procedure_with_a_fee_is_billed_once_on_submission(citizen, service):
-    demarche = DemarcheFactory(service=service, is_declarative=True, fee_cents=1250, title="Déclaration payante")
+    demarche = DemarcheFactory(
+        service=service, is_declarative=True, fee_cents=1250, title="Déclaration payante"
+    )
     add_page(demarche, "Nom", {"key": "nom", "kind": "short_text", "label": "Nom"})
     publish(demarche)
 
@@ -186,7 +188,6 @@ def test_a_declarative_procedure_with_a_fee_is_billed_once_on_submission(citizen
     assert request.invoice is not None
     assert request.invoice.payer_id == request.applicant_id
     assert request.invoice.total_cents == 1250
-
 
 
 def test_the_deadline_clock_pauses_while_the_service_waits_for_the_applicant(

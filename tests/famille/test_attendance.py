@@ -242,6 +242,22 @@ def test_the_day_page_lists_the_sessions_of_the_agents_services_at_the_site(
     assertNotContains(response, "Club nature")
 
 
+@pytest.mark.parametrize("activities", [1, 8])
+def test_the_day_page_costs_the_same_queries_for_1_or_8_sessions(
+    agent_client, service, school, activities, django_assert_num_queries
+):
+    for index in range(activities):
+        activity = ActivityFactory(service=service, name=f"Activité {index}")
+        add_site(activity, school)
+        book_children(SessionFactory(activity=activity, site=school, date=MONDAY), 2)
+
+    # The user, the 2FA device, the agent checks (3), the chosen site, the sessions with their
+    # counts, whether there are sites, the site list.
+    with django_assert_num_queries(9):
+        response = agent_client.get(reverse("famille:agent_attendance"), {"site": school.pk})
+    assertContains(response, "Faire l&#x27;appel", count=activities)
+
+
 def test_the_day_page_with_a_wrong_date_says_so_and_keeps_what_was_typed(agent_client, school, session):
     response = agent_client.get(
         reverse("famille:agent_attendance"), {"site": school.pk, "jour": "31/02/2026"}

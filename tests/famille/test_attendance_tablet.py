@@ -33,31 +33,30 @@ TABLET = {"width": 768, "height": 1024}
 
 @pytest.fixture
 def tablet(browser, live_server, settings):  # noqa: F811 (the fixture imported above)
-    """A tablet-sized tab without JavaScript, signed in as a verified agent of the canteen's service."""
+    """Opens tablet-sized tabs signed in as a verified agent of the canteen's service: with JavaScript
+    (axe needs it) or without (what the sheet must work with)."""
     make_town(name="Villebelle")
     service = ServiceFactory(slug="education", name="Éducation")
     agent = famille_agent(service, first_name="Alix", last_name="Agent")
-    client = login(Client(), agent)
-    context = browser.new_context(
-        base_url=live_server.url,
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        viewport=TABLET,
-        java_script_enabled=False,
-    )
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page, service
-    context.close()
+    cookie = login(Client(), agent).cookies[settings.SESSION_COOKIE_NAME].value
+    contexts = []
+
+    def open_tab(*, javascript: bool):
+        context = browser.new_context(
+            base_url=live_server.url,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            viewport=TABLET,
+            java_script_enabled=javascript,
+        )
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_tab, service
+    for context in contexts:
+        context.close()
 
 
 def todays_canteen(service):
@@ -77,12 +76,12 @@ def todays_canteen(service):
 
 
 def test_an_agent_ticks_the_sheet_on_a_tablet_without_javascript(tablet):
-    page, service = tablet
+    open_tab, service = tablet
     session, (lea, noe, zoe) = todays_canteen(service)
+    page = open_tab(javascript=False)
 
     page.goto(reverse("famille:agent_attendance"))
     expect(page.get_by_role("heading", level=2)).to_contain_text("École Jules-Verne")
-    check_accessibility(page)
     page.get_by_role("link", name="Faire l'appel – Restauration scolaire").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Appel – Restauration scolaire")
@@ -91,13 +90,10 @@ def test_an_agent_ticks_the_sheet_on_a_tablet_without_javascript(tablet):
     for index in range(9):
         box = labels.nth(index).bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44, f"mark {index}: {box}"
-    check_accessibility(page)
-    take_screenshots(page, name="famille-attendance-sheet")
 
     # A wrong mark cannot be typed in a browser; an empty sheet is the error an agent can make.
     page.get_by_role("button", name="Enregistrer l'appel", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("Cochez la présence d'au moins un enfant.")
-    check_accessibility(page)
 
     page.get_by_role("group", name="Présence de Noé Bernard").get_by_text("Absent", exact=True).click()
     page.get_by_role("button", name="Enregistrer : les enfants non cochés sont présents").click()
@@ -119,12 +115,21 @@ def test_an_agent_ticks_the_sheet_on_a_tablet_without_javascript(tablet):
     expect(page.get_by_role("row", name="Aubert Léa")).to_be_visible()
 
 
-def test_the_occupancy_grid_is_accessible(tablet):
-    page, service = tablet
+def test_the_attendance_pages_pass_axe(tablet):
+    open_tab, service = tablet
     session, _bookings = todays_canteen(service)
+    page = open_tab(javascript=True)
+
+    page.goto(reverse("famille:agent_attendance"))
+    check_accessibility(page)
+    page.goto(reverse("famille:agent_attendance_sheet", args=[session.pk]))
+    check_accessibility(page)
+    take_screenshots(page, name="famille-attendance-sheet")
+    page.get_by_role("button", name="Enregistrer l'appel", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("Cochez la présence d'au moins un enfant.")
+    check_accessibility(page)
 
     page.goto(reverse("famille:agent_occupancy"))
-
     expect(page.get_by_role("table")).to_contain_text("3 / 30")
     check_accessibility(page)
     take_screenshots(page, name="famille-attendance-occupancy")
