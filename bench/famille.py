@@ -17,17 +17,38 @@ has (February 2001 by default, --month), and everything runs in one
 transaction rolled back at the end: the database is left as it was (invoice
 numbers included: their sequence rolls back with it). The database must be
 migrated (`manage.py migrate`; `make bench` does it).
+
+The opening-day storm (part F5): --storm-households parents (500 by default,
+a child each, enrolled, papers in order) log in through the login form of a
+gunicorn started with the production configuration (and a Celery worker when
+REDIS_URL is set), open their child's calendar, then all at the same moment
+POST it ticking the --storm-days days (5) of the holiday centre, whose
+sessions have --storm-capacity places (60) and a waiting list, and follow the
+redirect to the result page. Prints logins/s, booking requests/s and
+bookings/s, the latency distribution (p50/p95/p99), and checks that no
+session is overbooked: for every day, confirmed bookings = `booked` <=
+capacity, the others on the waiting list, each child once (exit status 1
+otherwise). Its rows are committed (the server is another process) and
+deleted at the end; the audit log keeps its rows. `--only storm` or
+`--only billing` runs one part.
 """
 
 import argparse
+import http.client
+import importlib
 import os
+import re
 import secrets
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from datetime import time as clock
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -269,6 +290,619 @@ def billing_bench(*, households: int, month: date, repeat: int) -> None:
         print(f"  runs {name:10}" + " ".join(f"{value:.2f}s" for value in values))
 
 
+# The opening-day storm (part F5) -----------------------------------------------------------------
+#
+# The moment the bookings of the holiday leisure centre open, every family tries at once. The
+# portal runs as in production (gunicorn with guichet/gunicorn.conf.py, DJANGO_DEBUG=false, a
+# Celery worker when REDIS_URL is set), on a free 127.0.0.1 port. The households are committed
+# rows (the server is another process), made set-based and deleted at the end by their tag: users
+# (one Argon2 hash computed once), household parties, a child each with a validated enrolment and
+# the required documents (validated vault rows without content: the booking only checks they are
+# there and valid), the sessions of a few days with few places. Each parent logs in for real through
+# the login form (allauth + axes) from an address of their own (127.0.x.y: the login throttle
+# counts per address, as it would for families at home), opens the child's month calendar, then all
+# wait at a barrier, each with a connection already open, and at the same moment each POSTs the
+# calendar form ticking every day of the week (the CSRF token of the page), then follows the
+# redirect to the result page as a browser would. The audit log keeps its rows (it only grows),
+# today's family sign-in count is put back as it was.
+
+STORM_PASSWORD = "Bench-famille-" + secrets.token_urlsafe(12)
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def source_address(index: int) -> str:
+    """A loopback address of its own per parent (Linux routes all of 127.0.0.0/8 to lo)."""
+    return f"127.0.{1 + index // 250}.{1 + index % 250}"
+
+
+class Parent:
+    """Just enough of a browser over http.client: cookies, CSRF token, no redirect followed."""
+
+    def __init__(self, port: int, address: str, email: str, child_id: int):
+        self.port, self.address, self.email, self.child_id = port, address, email, child_id
+        self.cookies: dict[str, str] = {}
+        self.connection: http.client.HTTPConnection | None = None
+
+    def connect(self) -> None:
+        self.connection = http.client.HTTPConnection(
+            "127.0.0.1", self.port, timeout=600, source_address=(self.address, 0)
+        )
+        self.connection.connect()
+
+    def request(self, method: str, path: str, *, body=None, headers=None) -> tuple[int, dict, bytes]:
+        if self.connection is None:
+            self.connect()
+        all_headers = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
+        if self.cookies:
+            all_headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        try:
+            self.connection.request(method, path, body=body, headers=all_headers)
+            response = self.connection.getresponse()
+            content = response.read()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection = None
+            raise
+        for header in response.headers.get_all("Set-Cookie") or []:
+            for name, morsel in SimpleCookie(header).items():
+                self.cookies[name] = morsel.value
+        if response.headers.get("Connection", "").lower() == "close":
+            self.connection.close()
+            self.connection = None
+        return response.status, dict(response.headers), content
+
+    def csrf_token(self, path: str) -> str:
+        status, _headers, content = self.request("GET", path)
+        assert status == 200, (path, status)
+        return CSRF_INPUT.search(content.decode()).group(1)
+
+    def post_form(self, path: str, fields: list[tuple[str, object]]) -> tuple[int, dict, bytes]:
+        return self.request(
+            "POST",
+            path,
+            body=urlencode(fields).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+def _storm_days(today: date, count: int) -> list[date]:
+    """`count` working days at the start of the month after next (all open to bookings today)."""
+    from famille import deadlines
+
+    month = (today.replace(day=1) + timedelta(days=62)).replace(day=1)
+    days, day = [], month
+    while len(days) < count and day.month == month.month:
+        if deadlines.is_working_day(day):
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def seed_storm(*, households: int, days: int, capacity: int) -> dict:
+    """The storm's world, committed and tagged; returns what the storm and the clean-up need."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth.hashers import make_password
+    from django.db import transaction
+    from django.utils import timezone
+
+    from coffre.models import Document
+    from famille.enums import ActivityKind, EnrolmentStatus, ReviewStatus, SessionPeriod, SiteKind
+    from famille.models import (
+        Activity,
+        ActivitySite,
+        Child,
+        ChildHousehold,
+        Enrolment,
+        FamilyDocument,
+        Household,
+        RequiredDocument,
+        SchoolYear,
+        Session,
+        Site,
+    )
+    from guichet.accounts.enums import PartyKind, PartyRole
+    from guichet.accounts.models import Party, PartyMembership, Service, User
+
+    tag = secrets.token_hex(3)
+    today = timezone.localdate()
+    dates = _storm_days(today, days)
+    with transaction.atomic():
+        service, created_service = Service.objects.get_or_create(
+            slug="enfance", defaults={"name": "Enfance et petite enfance"}
+        )
+        site = Site.objects.create(name=f"Bench {tag} accueil de loisirs", kind=SiteKind.CENTRE)
+        activity = Activity.objects.create(
+            kind=ActivityKind.HOLIDAY_CENTRE,
+            name="Accueil de loisirs des vacances",
+            slug=f"bench-{tag}-vacances",
+            service=service,
+            weekdays=[0, 1, 2, 3, 4],
+            period=SessionPeriod.HOLIDAYS,
+            start_time=clock(8, 30),
+            end_time=clock(17, 30),
+            booking_opens_days=90,
+            waiting_list=True,
+        )
+        ActivitySite.objects.create(activity=activity, site=site, capacity=capacity)
+        year = SchoolYear.objects.create(
+            name=f"s{tag}", start_date=dates[0] - timedelta(days=120), end_date=dates[-1] + timedelta(days=30)
+        )
+        sessions = Session.objects.bulk_create(
+            Session(
+                activity=activity,
+                site=site,
+                date=day,
+                start_time=activity.start_time,
+                end_time=activity.end_time,
+                capacity=capacity,
+            )
+            for day in dates
+        )
+        password = make_password(STORM_PASSWORD)  # one Argon2 hash, shared: the logins check it each time
+        users = User.objects.bulk_create(
+            User(
+                email=f"bench-storm-{tag}-{index:05d}@example.invalid",
+                password=password,
+                first_name="Parent",
+                last_name=f"Bench {index}",
+            )
+            for index in range(households)
+        )
+        EmailAddress.objects.bulk_create(
+            EmailAddress(user=user, email=user.email, verified=True, primary=True) for user in users
+        )
+        people = Party.objects.bulk_create(
+            Party(kind=PartyKind.PERSON, name=f"Parent Bench {index}", person=user)
+            for index, user in enumerate(users)
+        )
+        homes = Party.objects.bulk_create(
+            Party(kind=PartyKind.HOUSEHOLD, name=f"Foyer bench {tag} {index}") for index in range(households)
+        )
+        PartyMembership.objects.bulk_create(
+            [
+                PartyMembership(user=user, party=party, role=PartyRole.HOLDER)
+                for user, party in zip(users, people, strict=True)
+            ]
+            + [
+                PartyMembership(user=user, party=party, role=PartyRole.GUARDIAN)
+                for user, party in zip(users, homes, strict=True)
+            ]
+        )
+        household_rows = Household.objects.bulk_create(Household(party=party) for party in homes)
+        children = Child.objects.bulk_create(
+            Child(
+                first_name=f"Enfant{index}",
+                last_name="Bench",
+                birth_date=date(2018, 5, 14),
+                school_level="ce1",
+            )
+            for index in range(households)
+        )
+        ChildHousehold.objects.bulk_create(
+            ChildHousehold(child=child, household=household)
+            for child, household in zip(children, household_rows, strict=True)
+        )
+        # The required papers: validated rows of the household's vault (no content: never opened here).
+        requirements = list(RequiredDocument.objects.filter(is_active=True).select_related("document_type"))
+        pairs = [
+            (requirement, household, child if requirement.for_child else None)
+            for household, child in zip(household_rows, children, strict=True)
+            for requirement in requirements
+        ]
+        documents = Document.objects.bulk_create(
+            Document(
+                owner_id=household.party_id,
+                document_type=requirement.document_type,
+                title=f"Bench {tag}",
+                expiry_date=today + timedelta(days=365),
+            )
+            for requirement, household, _child in pairs
+        )
+        FamilyDocument.objects.bulk_create(
+            FamilyDocument(
+                household=household,
+                child=child,
+                requirement=requirement,
+                document=document,
+                status=ReviewStatus.VALIDATED,
+            )
+            for (requirement, household, child), document in zip(pairs, documents, strict=True)
+        )
+        Enrolment.objects.bulk_create(
+            Enrolment(
+                child=child,
+                activity=activity,
+                site=site,
+                school_year=year,
+                household=household,
+                status=EnrolmentStatus.VALIDATED,
+            )
+            for child, household in zip(children, household_rows, strict=True)
+        )
+    return {
+        "tag": tag,
+        "service_created": created_service,
+        "service": service.pk,
+        "activity": activity.pk,
+        "site": site.pk,
+        "year": year.pk,
+        "sessions": [session.pk for session in sessions],
+        "dates": dates,
+        "users": [(user.email, child.pk) for user, child in zip(users, children, strict=True)],
+        "user_ids": [user.pk for user in users],
+        "parties": [party.pk for party in [*people, *homes]],
+        "households": [household.pk for household in household_rows],
+        "children": [child.pk for child in children],
+        "documents": [document.pk for document in documents],
+    }
+
+
+def clean_storm(world: dict, *, session_keys: list[str], logins_before: int | None) -> None:
+    """Delete everything the storm made (the audit log keeps its rows); put today's sign-in count back."""
+    from allauth.account.models import EmailAddress
+    from axes.models import AccessAttempt, AccessLog
+    from django.conf import settings
+    from django.db import transaction
+    from django.utils import timezone
+
+    from coffre.models import Document
+    from famille.models import (
+        Activity,
+        Booking,
+        Child,
+        Enrolment,
+        FamilyDocument,
+        Household,
+        SchoolYear,
+        Session,
+        Site,
+    )
+    from guichet.accounts.models import DailyLogins, LoginAudience, Party, PartyMembership, Service, User
+    from guichet.notify.models import Notification
+
+    emails = [email for email, _child in world["users"]]
+    with transaction.atomic():
+        Booking.objects.filter(session__activity_id=world["activity"]).delete()
+        Enrolment.objects.filter(activity_id=world["activity"]).delete()
+        Session.objects.filter(activity_id=world["activity"]).delete()
+        FamilyDocument.objects.filter(household_id__in=world["households"]).delete()
+        Document.objects.filter(pk__in=world["documents"]).delete()
+        Child.objects.filter(pk__in=world["children"]).delete()
+        Household.objects.filter(pk__in=world["households"]).delete()
+        Notification.objects.filter(user_id__in=world["user_ids"]).delete()
+        PartyMembership.objects.filter(user_id__in=world["user_ids"]).delete()
+        Party.objects.filter(pk__in=world["parties"]).delete()
+        EmailAddress.objects.filter(user_id__in=world["user_ids"]).delete()
+        User.objects.filter(pk__in=world["user_ids"]).delete()
+        Activity.objects.filter(pk=world["activity"]).delete()
+        Site.objects.filter(pk=world["site"]).delete()
+        SchoolYear.objects.filter(pk=world["year"]).delete()
+        if world["service_created"]:
+            Service.objects.filter(pk=world["service"], activities__isnull=True).delete()
+        AccessLog.objects.filter(username__in=emails).delete()
+        AccessAttempt.objects.filter(username__in=emails).delete()
+        today = DailyLogins.objects.filter(day=timezone.localdate(), audience=LoginAudience.FAMILY)
+        if logins_before is None:
+            today.delete()
+        else:
+            today.update(count=logins_before)
+    # The logins' sessions, from the database and the cache alike.
+    store = importlib.import_module(settings.SESSION_ENGINE).SessionStore
+    for key in session_keys:
+        store(session_key=key).delete()
+
+
+def wait_for(port: int, path: str, process: subprocess.Popen, seconds: int = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn stopped at start")
+        try:
+            probe = Parent(port, "127.0.0.1", "", 0)
+            status = probe.request("GET", path)[0]
+            probe.close()
+            if status == 200:
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"gunicorn did not answer within {seconds} s")
+
+
+STORM_LOG = ROOT / "var" / "bench-famille-storm.log"
+
+
+def start_production(port: int) -> list[subprocess.Popen]:
+    """gunicorn with the production configuration (and a Celery worker when there is a broker);
+    their logs go to var/bench-famille-storm.log (gunicorn's access log nowhere: a line a request)."""
+    STORM_LOG.parent.mkdir(exist_ok=True)
+    log = STORM_LOG.open("w")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "guichet.settings",
+        "DJANGO_DEBUG": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+    }
+    manifest = ROOT / "var" / "static" / "staticfiles.json"
+    if not manifest.exists():
+        # Production serves the collected, hashed files (the image runs collectstatic at build).
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "guichet.wsgi", "--config", "guichet/gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    ]
+    if os.environ.get("REDIS_URL"):
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "--app",
+                    "guichet",
+                    "worker",
+                    "--loglevel",
+                    "WARNING",
+                    "--concurrency",
+                    "2",
+                    "--without-heartbeat",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
+        )
+    wait_for(port, "/compte/login/", processes[0])
+    return processes
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def drain_queue(seconds: float = 120) -> tuple[int, float]:
+    """Wait for the worker to run the tasks the storm queued (a waiting booking queues a promotion
+    check): returns how many are left and how long it took. Nothing to wait for without a broker."""
+    from django.conf import settings
+
+    if not os.environ.get("REDIS_URL"):
+        return 0, 0.0
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    started = time.monotonic()
+    while True:
+        left = client.llen("celery") + client.hlen("unacked")
+        if not left or time.monotonic() - started > seconds:
+            return left, time.monotonic() - started
+        time.sleep(0.5)
+
+
+def percentiles(values: list[float]) -> str:
+    if len(values) < 2:
+        return "n/a"
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return (
+        f"p50 {statistics.median(values) * 1000:7.0f} ms   p95 {cuts[94] * 1000:7.0f} ms   "
+        f"p99 {cuts[98] * 1000:7.0f} ms   max {max(values) * 1000:7.0f} ms"
+    )
+
+
+def storm_bench(*, households: int, days: int, capacity: int, login_threads: int) -> bool:
+    """Returns True when every check passed (no HTTP error, no overbooking, each child once a day)."""
+    from django.db import close_old_connections, connection
+    from django.utils import timezone
+
+    from guichet.accounts.models import DailyLogins, LoginAudience
+
+    if "famille_session" not in connection.introspection.table_names():
+        sys.exit("The database is not migrated: run `manage.py migrate` first.")
+    logins_before = (
+        DailyLogins.objects.filter(day=timezone.localdate(), audience=LoginAudience.FAMILY)
+        .values_list("count", flat=True)
+        .first()
+    )
+    started = time.perf_counter()
+    world = seed_storm(households=households, days=days, capacity=capacity)
+    seeding = time.perf_counter() - started
+    close_old_connections()
+    port = free_port()
+    parents = [
+        Parent(port, source_address(index), email, child)
+        for index, (email, child) in enumerate(world["users"])
+    ]
+    try:
+        return _storm(world, parents, capacity=capacity, login_threads=login_threads, seeding=seeding)
+    finally:
+        close_old_connections()
+        session_keys = [parent.cookies["sessionid"] for parent in parents if parent.cookies.get("sessionid")]
+        clean_storm(world, session_keys=session_keys, logins_before=logins_before)
+
+
+def _storm(world: dict, parents: list[Parent], *, capacity: int, login_threads: int, seeding: float) -> bool:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import close_old_connections
+    from django.db.models import Count, Q
+    from django.urls import reverse
+
+    from famille.enums import ACTIVE_BOOKING_STATUSES, BookingStatus
+    from famille.models import Booking, Session
+
+    month = world["dates"][0]
+    session_ids = world["sessions"]
+    login_path = reverse("account_login")
+    result_path = reverse("famille:booking_result")
+    calendar_path = {
+        parent.child_id: reverse("famille:calendar_month", args=[parent.child_id, month.year, month.month])
+        for parent in parents
+    }
+    errors: list[str] = []
+    processes = start_production(parents[0].port)
+    try:
+        # Every parent logs in and opens the calendar (the CSRF token of its form), a pool at a time.
+        def log_in(parent: Parent) -> tuple[float, str]:
+            begin = time.perf_counter()
+            token = parent.csrf_token(login_path)
+            fields = [("login", parent.email), ("password", STORM_PASSWORD), ("csrfmiddlewaretoken", token)]
+            status, headers, _ = parent.post_form(login_path, fields)
+            if status != 302 or "sessionid" not in parent.cookies:
+                raise RuntimeError(f"login of {parent.email} from {parent.address}: {status} {headers}")
+            elapsed = time.perf_counter() - begin
+            token = parent.csrf_token(calendar_path[parent.child_id])
+            parent.close()
+            return elapsed, token
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=login_threads) as pool:
+            logged = list(pool.map(log_in, parents))
+        login_seconds = time.perf_counter() - started
+        tokens = [token for _elapsed, token in logged]
+
+        # The opening: everyone at once, a connection already open, ticking every day of the week.
+        count = len(parents)
+        barrier = threading.Barrier(count + 1)
+        post_latency, post_done, full_latency, full_done = ([0.0] * count for _ in range(4))
+
+        def storm(index: int) -> None:
+            parent = parents[index]
+            fields = [("csrfmiddlewaretoken", tokens[index]), *(("book", pk) for pk in session_ids)]
+            try:
+                parent.connect()
+            finally:
+                barrier.wait()
+            try:
+                begin = time.perf_counter()
+                status, headers, _ = parent.post_form(calendar_path[parent.child_id], fields)
+                post_done[index] = time.perf_counter()
+                post_latency[index] = post_done[index] - begin
+                if status != 302 or not headers.get("Location", "").endswith(result_path):
+                    errors.append(f"booking of {parent.email}: {status}")
+                    return
+                status, _headers, content = parent.request("GET", result_path)
+                full_done[index] = time.perf_counter()
+                full_latency[index] = full_done[index] - begin
+                if status != 200 or "Réservations de".encode() not in content:
+                    errors.append(f"result page of {parent.email}: {status}")
+            except (OSError, http.client.HTTPException) as error:
+                errors.append(f"{parent.email}: {error!r}")
+            finally:
+                parent.close()
+
+        threads = [threading.Thread(target=storm, args=(index,)) for index in range(count)]
+        for thread in threads:
+            thread.start()
+        barrier.wait()
+        opened = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        tasks_left, drained = drain_queue()
+    finally:
+        stop(processes)
+    post_seconds = max(post_done) - opened
+    storm_seconds = max(full_done) - opened
+
+    # No overbooking: each session holds `booked` confirmed children, no more than its places; the
+    # others wait; each child once per day.
+    close_old_connections()
+    rows = list(
+        Session.objects.filter(pk__in=session_ids)
+        .annotate(
+            confirmed=Count("bookings", filter=Q(bookings__status=BookingStatus.CONFIRMED)),
+            waiting=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITING)),
+            children=Count(
+                "bookings__child", distinct=True, filter=Q(bookings__status__in=ACTIVE_BOOKING_STATUSES)
+            ),
+        )
+        .order_by("date")
+    )
+    duplicates = (
+        Booking.objects.filter(session_id__in=session_ids, status__in=ACTIVE_BOOKING_STATUSES)
+        .values("session_id", "child_id")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .count()
+    )
+    booked_ok = count - len(errors)
+    broker = "a Celery worker (REDIS_URL)" if os.environ.get("REDIS_URL") else "Celery eager (no REDIS_URL)"
+    total = sum(row.confirmed + row.waiting for row in rows)
+    print(
+        f"Opening-day storm: {count} households (a child each) book the {len(rows)} days of the holiday "
+        f"centre ({capacity} places a day, waiting list) at the same moment, over HTTP"
+    )
+    print(
+        f"  gunicorn --config guichet/gunicorn.conf.py, DEBUG off, {broker}; {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f} at the end; seeded in {seeding:.1f} s; "
+        f"logs in {STORM_LOG.relative_to(ROOT)}"
+    )
+    print(
+        f"  logins (Argon2id, {login_threads} at a time)   {count / login_seconds:7.1f} logins/s     "
+        f"{percentiles([elapsed for elapsed, _token in logged])}"
+    )
+    print(
+        f"  booking POSTs, {len(rows)} days each     {count / post_seconds:7.1f} requests/s   "
+        f"{total / post_seconds:7.1f} bookings/s   (the last answered {post_seconds:.2f} s after the opening)"
+    )
+    print(f"    POST latency                   {percentiles([value for value in post_latency if value])}")
+    print(f"    POST + result page             {percentiles([value for value in full_latency if value])}")
+    print(
+        f"    the whole storm: {storm_seconds:.2f} s; HTTP errors: {len(errors)}; the worker ran the "
+        f"promotion checks queued by waiting bookings {drained:.1f} s after the last answer"
+        + (f" ({tasks_left} LEFT in the queue)" if tasks_left else "")
+    )
+    wrong = 0
+    for row in rows:
+        ok = (
+            row.confirmed == row.booked <= row.capacity
+            and row.confirmed == min(row.capacity, booked_ok)
+            and row.confirmed + row.waiting == row.children == booked_ok
+        )
+        wrong += not ok
+        print(
+            f"    {row.date:%Y-%m-%d}: {row.confirmed:4d} confirmed = booked {row.booked:4d} <= capacity "
+            f"{row.capacity:4d}; {row.waiting:4d} on the waiting list; {row.children:4d} children   "
+            + ("OK" if ok else "WRONG")
+        )
+    passed = not wrong and not duplicates and not errors
+    print("  no overbooking, every child once a day: " + ("confirmed" if passed else "NOT CONFIRMED"))
+    for error in errors[:10]:
+        print(f"    {error}")
+    return passed
+
+
 # ------------------------------------------------------------------------------------------------
 
 
@@ -279,10 +913,26 @@ def main() -> None:
         "--month", type=month_arg, default=date(2001, 2, 1), help="AAAA-MM, a month without data"
     )
     parser.add_argument("--repeat", type=int, default=1)
+    # The opening-day storm (part F5).
+    parser.add_argument("--storm-households", type=int, default=500, help="parents booking at once")
+    parser.add_argument("--storm-days", type=int, default=5, help="days each parent books in one POST")
+    parser.add_argument("--storm-capacity", type=int, default=60, help="places of each day")
+    parser.add_argument("--login-threads", type=int, default=12, help="parents logging in at a time")
+    parser.add_argument("--only", choices=["billing", "storm"], help="run one part only")
     # `make bench` hands every bench the same arguments: the others' are not ours.
     args, _others = parser.parse_known_args()
     setup_django()
-    billing_bench(households=args.households, month=args.month, repeat=args.repeat)
+    if args.only != "storm":
+        billing_bench(households=args.households, month=args.month, repeat=args.repeat)
+    if args.only != "billing":
+        passed = storm_bench(
+            households=args.storm_households,
+            days=args.storm_days,
+            capacity=args.storm_capacity,
+            login_threads=args.login_threads,
+        )
+        if not passed:
+            sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -23,8 +23,10 @@ from famille import perms
 from famille.enums import Attendance, BillingRunStatus, BookingStatus
 from famille.exceptions import AttendanceRefused, FamilleAccessDenied
 from famille.models import BillingRun, Booking, Session
+from famille.selectors.attendance import attendance_sheet
 from guichet import audit
 from guichet.accounts.models import Town
+from regie.pdf import logo_data_uri, render_pdf
 
 __all__ = ["attendance_refusal", "attendance_sheet_pdf", "record_attendance", "render_attendance_sheet_pdf"]
 
@@ -100,8 +102,9 @@ def record_attendance(
 
 # The printable sheet -------------------------------------------------------------------------------
 #
-# WeasyPrint is slow on tables: measured on this 2-core machine (loaded), a 30-child sheet takes
-# ~1.3 s and a 150-child canteen ~10 s. So the PDF is rendered by a Celery task and kept in the
+# WeasyPrint is slow on long tables: measured on a 2-core machine (busy, where a one-line page took
+# 117 ms against ~90 ms idle), a 30-child sheet (2 pages) takes ~1.1 s and a 150-child canteen
+# (8 pages) ~3.8 s: far too long for a request. So the PDF is rendered by a Celery task and kept in the
 # cache under a fingerprint of what it prints (its HTML without the time of printing): the page
 # serves it when it is ready and up to date, and queues it (once) when it is not.
 
@@ -112,8 +115,6 @@ PDF_PENDING_SECONDS = 60
 
 
 def _pdf_context(sheet) -> dict:
-    from regie.pdf import logo_data_uri
-
     town = Town.current()
     return {"sheet": sheet, "session": sheet.session, "town": town, "logo": logo_data_uri(town)}
 
@@ -131,9 +132,6 @@ def _pdf_key(session_id: int, fingerprint: str) -> str:
 def render_attendance_sheet_pdf(*, session_id: int) -> str | None:
     """Render a session's printable sheet as it stands now and keep it in the cache (for the Celery
     task). Returns its fingerprint (None when the session is gone)."""
-    from famille.selectors.attendance import attendance_sheet
-    from regie.pdf import render_pdf
-
     session = Session.objects.select_related("activity", "site", "closure").filter(pk=session_id).first()
     if session is None:
         return None

@@ -3,9 +3,9 @@ the régie; and the yearly childcare tax certificate.
 
 Billing a month, set-based (never a Python loop over bookings):
 
-1. One SQL statement gathers the month's billable bookings and counts them per
-   household × child × activity × kind × (tariff rule, quotient, residence,
-   session length): the tariff rule valid on each session's day and the
+1. SQL gathers the month's billable bookings (into a temporary table) and counts
+   them per household × child × activity × kind × (tariff rule, quotient,
+   residence, session length): the tariff rule valid on each session's day and the
    household's validated quotient on that day come from range joins (the latest
    started wins, should two overlap, as `famille.selectors.family.quotient_on` says), the validated enrolment of the school year
    holding that day from a join too.
@@ -15,7 +15,7 @@ Billing a month, set-based (never a Python loop over bookings):
    never); a late cancellation when the activity bills them.
 2. Python prices each distinct (rule, quotient, residence, length) once
    (`famille.pricing.price`), merges the groups that end at the same unit price,
-   and writes the BillingLines with one bulk insert.
+   and writes the BillingLines with one bulk insert (a COPY).
 3. The summary (JSON on the run) keeps the totals per activity, the household
    count and the anomalies: a day without a tariff rule or a price (listed, not
    billed), a child booked without a validated enrolment, a household billed at
@@ -80,6 +80,7 @@ from regie.services.invoicing import LABEL_MAX
 
 __all__ = [
     "DUE_DAYS",
+    "check_billable_month",
     "generate_tax_certificate",
     "issue_run",
     "line_label",
@@ -396,6 +397,12 @@ def _lock_run(month: date, actor) -> tuple[BillingRun, bool]:
         return run.get(), False
 
 
+def check_billable_month(month: date) -> None:
+    """Only a month that is over is billed (its bookings and attendance are final)."""
+    if month_start(month) >= month_start(timezone.localdate()):
+        raise BillingRefused(_("Seul un mois terminé peut être facturé."))
+
+
 @transaction.atomic
 def prepare_run(*, actor, month: date | None = None) -> BillingRun:
     """Prepare (or recompute) the draft run of a month that is over: the previous month by default.
@@ -405,8 +412,7 @@ def prepare_run(*, actor, month: date | None = None) -> BillingRun:
     """
     _check_may_bill(actor)
     month = month_start(month or previous_month())
-    if month >= month_start(timezone.localdate()):
-        raise BillingRefused(_("Seul un mois terminé peut être facturé."))
+    check_billable_month(month)
     run, created = _lock_run(month, actor)
     if run.status == BillingRunStatus.ISSUED:
         raise BillingRunIssued()
@@ -433,20 +439,31 @@ def prepare_run(*, actor, month: date | None = None) -> BillingRun:
     return run
 
 
-def line_label(*, activity: str, kind: str, child: str, quantity: int, unit_price_cents: int) -> str:
+def _what(activity: str, kind: str) -> str:
+    if kind == BillingLineKind.LATE_CANCELLATION:
+        return _("%(activity)s, annulations hors délai") % {"activity": activity}
+    if kind == BillingLineKind.UNJUSTIFIED_ABSENCE:
+        return _("%(activity)s, absences non justifiées") % {"activity": activity}
+    return activity
+
+
+def line_label(
+    *, activity: str, kind: str, child: str, quantity: int, unit_price_cents: int, cache: dict | None = None
+) -> str:
     """'Restauration scolaire — Léa (12 × 3,20 €)', the kind after the activity when not sessions;
-    names shortened so that the label fits the invoice line."""
-    what = {
-        BillingLineKind.SESSIONS: activity,
-        BillingLineKind.LATE_CANCELLATION: _("%(activity)s, annulations hors délai") % {"activity": activity},
-        BillingLineKind.UNJUSTIFIED_ABSENCE: _("%(activity)s, absences non justifiées")
-        % {"activity": activity},
-    }[kind]
-    count = f" ({quantity} × {format_eur(unit_price_cents)})"
+    names shortened so that the label fits the invoice line. `cache` (a dict) keeps the translated
+    and formatted parts across the lines of a run."""
+    cache = {} if cache is None else cache
+    what = cache.get((activity, kind))
+    if what is None:
+        what = cache[(activity, kind)] = _what(activity, kind)
+    price = cache.get(unit_price_cents)
+    if price is None:
+        price = cache[unit_price_cents] = format_eur(unit_price_cents)
+    count = f" ({quantity} × {price})"
     room = LABEL_MAX - len(count) - len(" — ")
     child = child[: max(room // 3, 20)]
-    what = what[: room - len(child)]
-    return f"{what} — {child}{count}"
+    return f"{what[: room - len(child)]} — {child}{count}"
 
 
 @transaction.atomic
@@ -496,11 +513,17 @@ def issue_run(*, actor, run: BillingRun) -> list:
         for activity in Activity.objects.filter(pk__in={row[3] for row in rows}).select_related("service")
     }
     per_household: dict[int, list[LineDraft]] = defaultdict(list)
+    labels: dict = {}
     for pk, household_id, child, activity_id, activity, _service, kind, quantity, unit in rows:
         per_household[household_id].append(
             LineDraft(
                 label=line_label(
-                    activity=activity, kind=kind, child=child, quantity=quantity, unit_price_cents=unit
+                    activity=activity,
+                    kind=kind,
+                    child=child,
+                    quantity=quantity,
+                    unit_price_cents=unit,
+                    cache=labels,
                 ),
                 service=services[activity_id],
                 unit_price_cents=unit,

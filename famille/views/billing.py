@@ -5,7 +5,9 @@ bill (`famille.perms.can_bill`: the family services' agents and the régie's),
 403 for anyone else; a run that does not exist is a 404. Every write goes
 through `famille.services` (which checks the role again); issuing is final and
 asks for a ticked confirmation, and a double submission issues once (the run
-is locked, the second finds it issued).
+is locked, the second finds it issued). Preparing and issuing a town's month
+take longer than the 30 s a page may wait: they run in Celery tasks, and the
+page says so (in the demo and the tests Celery runs them at once).
 
 Families' page mon-espace/famille/attestations/: the certificates of their own
 households only, each a document of the household's vault.
@@ -13,6 +15,7 @@ households only, each a document of the household's vault.
 
 from functools import wraps
 
+from celery.result import EagerResult
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -24,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from famille import perms, selectors, services
+from famille import perms, selectors, services, tasks
 from famille.enums import BillingRunStatus
 from famille.exceptions import BillingRunIssued, FamilleError
 from famille.forms.billing import BillingMonthForm, IssueForm
@@ -84,19 +87,36 @@ def agent_runs(request: HttpRequest) -> HttpResponse:
     return _runs_page(request, BillingMonthForm(initial={"month": f"{services.previous_month():%Y-%m}"}))
 
 
+def _in_celery(task, *args) -> dict | None:
+    """Run a billing task in Celery: a town's month takes longer than a page may wait (gunicorn
+    gives 30 s). Its answer when it already ran (Celery eager: the demo, the tests), else None."""
+    result = task.delay(*args)
+    # No result backend in production: only an eager run has an answer to read.
+    return result.get() if isinstance(result, EagerResult) else None
+
+
 @require_POST
 @billing_agent_required
 def agent_run_prepare(request: HttpRequest) -> HttpResponse:
     """Prepare a month's draft (or recompute the draft there is); an issued month is refused."""
     form = BillingMonthForm(request.POST)
     if form.is_valid():
+        month = form.cleaned_data["month"]
         try:
-            run = services.prepare_run(actor=request.user, month=form.cleaned_data["month"])
+            services.check_billable_month(month)
         except FamilleError as error:
             form.add_error("month", error.message)
         else:
-            messages.success(request, _("Brouillon préparé : vérifiez-le avant d'émettre les factures."))
-            return redirect("famille:agent_billing_run", pk=run.pk)
+            outcome = _in_celery(tasks.prepare_billing_run, month.isoformat(), request.user.pk)
+            if outcome is None:
+                messages.info(
+                    request, _("Préparation du brouillon lancée : il apparaît ici dans quelques minutes.")
+                )
+                return redirect("famille:agent_billing_runs")
+            if "error" not in outcome:
+                messages.success(request, _("Brouillon préparé : vérifiez-le avant d'émettre les factures."))
+                return redirect("famille:agent_billing_run", pk=outcome["run"])
+            form.add_error("month", outcome["error"])
     return _runs_page(request, form)
 
 
@@ -135,10 +155,14 @@ def _month_label(run: BillingRun) -> str:
 def agent_run_recompute(request: HttpRequest, pk: int) -> HttpResponse:
     """Recompute a draft from the bookings as they are now (an issued run stays as it is)."""
     run = _run_or_404(request, pk)
-    try:
-        services.prepare_run(actor=request.user, month=run.month)
-    except FamilleError as error:
-        messages.error(request, error.message)
+    if run.status != BillingRunStatus.DRAFT:
+        messages.error(request, str(BillingRunIssued.default_message))
+        return redirect("famille:agent_billing_run", pk=run.pk)
+    outcome = _in_celery(tasks.prepare_billing_run, run.month.isoformat(), request.user.pk)
+    if outcome is None:
+        messages.info(request, _("Recalcul lancé : rechargez cette page dans quelques minutes."))
+    elif "error" in outcome:
+        messages.error(request, outcome["error"])
     else:
         messages.success(request, _("Brouillon recalculé à partir des réservations d'aujourd'hui."))
     return redirect("famille:agent_billing_run", pk=run.pk)
@@ -154,25 +178,31 @@ def agent_run_issue(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("famille:agent_billing_run", pk=run.pk)
     form = IssueForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        try:
-            invoices = services.issue_run(actor=request.user, run=run)
-        except BillingRunIssued as error:
-            # A double submission: the first one issued them.
-            messages.info(request, error.message)
+        # A double submission runs the task twice: the second finds the run issued and issues nothing.
+        outcome = _in_celery(tasks.issue_billing_run, run.pk, request.user.pk)
+        if outcome is None:
+            messages.info(
+                request,
+                _("Émission des factures lancée : cette page l'indiquera terminée dans quelques minutes."),
+            )
             return redirect("famille:agent_billing_run", pk=run.pk)
-        except FamilleError as error:
-            form.add_error(None, error.message)
-        else:
+        if "error" not in outcome:
+            count = outcome["invoices"]
             messages.success(
                 request,
                 ngettext(
                     "%(count)d facture émise : les familles la trouvent dans leur espace.",
                     "%(count)d factures émises : les familles les trouvent dans leur espace.",
-                    len(invoices),
+                    count,
                 )
-                % {"count": len(invoices)},
+                % {"count": count},
             )
             return redirect("famille:agent_billing_run", pk=run.pk)
+        if BillingRun.objects.filter(pk=run.pk, status=BillingRunStatus.ISSUED).exists():
+            # The first submission issued them meanwhile.
+            messages.info(request, outcome["error"])
+            return redirect("famille:agent_billing_run", pk=run.pk)
+        form.add_error(None, outcome["error"])
     return render(
         request,
         "famille/billing/issue.html",

@@ -239,7 +239,7 @@ def test_a_parent_books_a_term_cancels_and_pays_the_month_an_agent_ticks_attenda
     expect(row).to_contain_text("Foyer Benali")
     expect(row).to_contain_text("21,00\u00a0€")
     look(page, "invoices")
-    row.get_by_role("link", name=f"N° {invoice.number}").click()
+    row.get_by_role("link", name=f"N° {invoice.number}", exact=True).click()
     expect(main(page)).to_contain_text("Restauration scolaire — Inès (5 × 3,50\u00a0€)")
     expect(main(page)).to_contain_text(
         "Restauration scolaire, annulations hors délai — Inès (1 × 3,50\u00a0€)"

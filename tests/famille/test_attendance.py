@@ -252,10 +252,10 @@ def test_the_day_page_costs_the_same_queries_for_1_or_8_sessions(
         book_children(SessionFactory(activity=activity, site=school, date=MONDAY), 2)
 
     # The user, the 2FA device, the agent checks (3), the chosen site, the sessions with their
-    # counts, whether there are sites, the site list.
-    with django_assert_num_queries(9):
+    # counts, whether there are sites, the town (layout), the site list.
+    with django_assert_num_queries(10):
         response = agent_client.get(reverse("famille:agent_attendance"), {"site": school.pk})
-    assertContains(response, "Faire l&#x27;appel", count=activities)
+    assertContains(response, "Faire l'appel", count=activities)
 
 
 def test_the_day_page_with_a_wrong_date_says_so_and_keeps_what_was_typed(agent_client, school, session):

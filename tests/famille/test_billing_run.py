@@ -315,3 +315,21 @@ def test_two_agents_issuing_at_once_issue_once():
     assert sorted(outcomes, key=str) == [2, "refused"]
     assert Invoice.objects.count() == 2
     assert Invoice.objects.get(payer=world.martins.party).total_cents == EXPECTED_TOTAL_CENTS
+
+
+def test_a_line_label_always_fits_the_invoice_line():
+    label = services.line_label(
+        activity="Accueil de loisirs " + "très " * 40,
+        kind="late_cancellation",
+        child="Marie-" * 30,
+        quantity=12,
+        unit_price_cents=123456,
+    )
+    assert len(label) <= 200
+    assert label.endswith("(12 × 1\u202f234,56\u00a0€)")
+    assert (
+        services.line_label(
+            activity="Restauration scolaire", kind="sessions", child="Léa", quantity=12, unit_price_cents=320
+        )
+        == "Restauration scolaire — Léa (12 × 3,20\u00a0€)"
+    )

@@ -279,3 +279,39 @@ def test_a_family_sees_its_own_certificates_only(world, vault_document):
     assertContains(other, "Aucune attestation pour le moment")
     assertNotContains(other, "12,34")
     assert login(Client(), world.parent).post(CERTIFICATES).status_code == 405
+
+
+@pytest.fixture
+def queued_tasks():
+    """Tasks go to the test Redis broker, with no worker (as in production, where a town's month
+    takes longer than a page may wait): yields how many wait in the queue."""
+    import redis
+
+    from guichet.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    app.control.purge()
+    broker = redis.Redis.from_url(app.conf.broker_url)
+    try:
+        yield lambda: broker.llen("celery")
+    finally:
+        app.control.purge()
+        app.conf.task_always_eager = saved
+
+
+def test_with_a_worker_preparing_and_issuing_run_in_the_background(agent_client, draft, queued_tasks):
+    issued = agent_client.post(run_url(draft, "agent_billing_issue"), {"confirm": "on"}, follow=True)
+    assertRedirects(issued, run_url(draft))
+    assertContains(
+        issued, "Émission des factures lancée : cette page l&#x27;indiquera terminée dans quelques minutes."
+    )
+    recomputed = agent_client.post(run_url(draft, "agent_billing_recompute"), follow=True)
+    assertContains(recomputed, "Recalcul lancé : rechargez cette page dans quelques minutes.")
+    prepared = agent_client.post(PREPARE, {"month": "2026-10"}, follow=True)
+    assertRedirects(prepared, RUNS)
+    assertContains(prepared, "Préparation du brouillon lancée : il apparaît ici dans quelques minutes.")
+
+    assert queued_tasks() == 3
+    assert not Invoice.objects.exists()
+    assert BillingRun.objects.get().status == BillingRunStatus.DRAFT

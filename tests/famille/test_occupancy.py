@@ -242,7 +242,7 @@ def test_the_grid_costs_the_same_queries_for_5_or_50_sessions(
     assert Session.objects.count() == 5 * per_activity
 
     # The page: the user, the 2FA device, the agent checks (3), the chosen site, the grid, whether
-    # there are sites, the site list; the same for 5 sessions as for 50.
+    # there are sites, the town (layout), the site list; the same for 5 sessions as for 50.
     with django_assert_num_queries(QUERY_BUDGET):
         response = agent_client.get(URL, {"site": school.pk, "jour": "2026-11-02"})
     assertContains(response, "1 en attente", count=5 * per_activity)

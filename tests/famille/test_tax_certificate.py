@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
@@ -167,3 +168,15 @@ def test_the_january_task_makes_them_and_the_family_downloads_it(billed, regie_a
     response = client.get(download)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_the_command_makes_a_years_certificates(billed, regie_agent, time_machine):
+    pay(regie_agent, billed, 10400, datetime(2026, 12, 10, 11, 0, tzinfo=PARIS), time_machine)
+    time_machine.move_to(datetime(2027, 1, 15, 7, 0, tzinfo=PARIS), tick=False)
+    out = io.StringIO()
+
+    call_command("famille_billing", "--tax-certificates", "2026", stdout=out)
+    call_command("famille_billing", "--tax-certificates", "2026", stdout=out)
+
+    assert out.getvalue().count("1 attestation(s) fiscale(s) pour 2026.") == 2
+    assert TaxCertificate.objects.get().amount_cents == 1150

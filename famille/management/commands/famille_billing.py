@@ -65,4 +65,4 @@ class Command(BaseCommand):
         made = 0
         for household in selectors.tax_certificate_households(year).iterator(chunk_size=200):
             made += billing.generate_tax_certificate(actor=None, household=household, year=year) is not None
-        self.stdout.write(self.style.SUCCESS(f"{made} attestations fiscales pour {year}."))
+        self.stdout.write(self.style.SUCCESS(f"{made} attestation(s) fiscale(s) pour {year}."))
