@@ -622,11 +622,9 @@ def wait_for(port: int, path: str, process: subprocess.Popen, seconds: int = 90)
 STORM_LOG = ROOT / "var" / "bench-famille-storm.log"
 
 
-def start_production(port: int) -> list[subprocess.Popen]:
-    """gunicorn with the production configuration (and a Celery worker when there is a broker);
-    their logs go to var/bench-famille-storm.log (gunicorn's access log nowhere: a line a request)."""
-    STORM_LOG.parent.mkdir(exist_ok=True)
-    log = STORM_LOG.open("w")
+def production_env(port: int) -> dict:
+    """The environment of production (DEBUG off) but plain HTTP on 127.0.0.1; collects the static
+    files first when they are not (production serves the collected, hashed files)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "guichet.settings",
@@ -636,50 +634,39 @@ def start_production(port: int) -> list[subprocess.Popen]:
         "ALLOWED_HOSTS": "127.0.0.1",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
     }
-    manifest = ROOT / "var" / "static" / "staticfiles.json"
-    if not manifest.exists():
-        # Production serves the collected, hashed files (the image runs collectstatic at build).
+    if not (ROOT / "var" / "static" / "staticfiles.json").exists():
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
             cwd=ROOT,
             env=env,
             check=True,
         )
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "guichet.wsgi", "--config", "guichet/gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-    ]
-    if os.environ.get("REDIS_URL"):
-        processes.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "--app",
-                    "guichet",
-                    "worker",
-                    "--loglevel",
-                    "WARNING",
-                    "--concurrency",
-                    "2",
-                    "--without-heartbeat",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=log,
-            )
-        )
-    wait_for(port, "/compte/login/", processes[0])
-    return processes
+    return env
+
+
+def start_web(port: int, env: dict, log) -> subprocess.Popen:
+    """gunicorn with the production configuration (its access log nowhere: a line a request)."""
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "guichet.wsgi", "--config", "guichet/gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
+    wait_for(port, "/compte/login/", web)
+    return web
+
+
+def start_worker(env: dict, log) -> subprocess.Popen:
+    """A Celery worker as docker-compose.yml runs it (concurrency 2)."""
+    command = ["celery", "--app", "guichet", "worker", "--loglevel", "WARNING", "--concurrency", "2"]
+    return subprocess.Popen(
+        [sys.executable, "-m", *command, "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
 
 
 def stop(processes: list[subprocess.Popen]) -> None:
@@ -720,7 +707,9 @@ def percentiles(values: list[float]) -> str:
     )
 
 
-def storm_bench(*, households: int, days: int, capacity: int, login_threads: int) -> bool:
+def storm_bench(
+    *, households: int, days: int, capacity: int, login_threads: int, worker_after: bool = False
+) -> bool:
     """Returns True when every check passed (no HTTP error, no overbooking, each child once a day)."""
     from django.db import close_old_connections, connection
     from django.utils import timezone
@@ -744,14 +733,29 @@ def storm_bench(*, households: int, days: int, capacity: int, login_threads: int
         for index, (email, child) in enumerate(world["users"])
     ]
     try:
-        return _storm(world, parents, capacity=capacity, login_threads=login_threads, seeding=seeding)
+        return _storm(
+            world,
+            parents,
+            capacity=capacity,
+            login_threads=login_threads,
+            seeding=seeding,
+            worker_after=worker_after,
+        )
     finally:
         close_old_connections()
         session_keys = [parent.cookies["sessionid"] for parent in parents if parent.cookies.get("sessionid")]
         clean_storm(world, session_keys=session_keys, logins_before=logins_before)
 
 
-def _storm(world: dict, parents: list[Parent], *, capacity: int, login_threads: int, seeding: float) -> bool:
+def _storm(
+    world: dict,
+    parents: list[Parent],
+    *,
+    capacity: int,
+    login_threads: int,
+    seeding: float,
+    worker_after: bool,
+) -> bool:
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -771,7 +775,13 @@ def _storm(world: dict, parents: list[Parent], *, capacity: int, login_threads: 
         for parent in parents
     }
     errors: list[str] = []
-    processes = start_production(parents[0].port)
+    STORM_LOG.parent.mkdir(exist_ok=True)
+    log = STORM_LOG.open("w")
+    env = production_env(parents[0].port)
+    broker = bool(os.environ.get("REDIS_URL"))
+    processes = [start_web(parents[0].port, env, log)]
+    if broker and not worker_after:
+        processes.append(start_worker(env, log))
     try:
         # Every parent logs in and opens the calendar (the CSRF token of its form), a pool at a time.
         def log_in(parent: Parent) -> tuple[float, str]:
@@ -829,6 +839,8 @@ def _storm(world: dict, parents: list[Parent], *, capacity: int, login_threads: 
         opened = time.perf_counter()
         for thread in threads:
             thread.join()
+        if broker and worker_after:
+            processes.append(start_worker(env, log))
         tasks_left, drained = drain_queue()
     finally:
         stop(processes)
@@ -857,14 +869,19 @@ def _storm(world: dict, parents: list[Parent], *, capacity: int, login_threads: 
         .count()
     )
     booked_ok = count - len(errors)
-    broker = "a Celery worker (REDIS_URL)" if os.environ.get("REDIS_URL") else "Celery eager (no REDIS_URL)"
+    if not broker:
+        worker = "Celery eager (no REDIS_URL)"
+    elif worker_after:
+        worker = "the Celery worker started after the storm"
+    else:
+        worker = "a Celery worker (REDIS_URL)"
     total = sum(row.confirmed + row.waiting for row in rows)
     print(
         f"Opening-day storm: {count} households (a child each) book the {len(rows)} days of the holiday "
         f"centre ({capacity} places a day, waiting list) at the same moment, over HTTP"
     )
     print(
-        f"  gunicorn --config guichet/gunicorn.conf.py, DEBUG off, {broker}; {os.cpu_count()} CPUs, "
+        f"  gunicorn --config guichet/gunicorn.conf.py, DEBUG off, {worker}; {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.2f} at the end; seeded in {seeding:.1f} s; "
         f"logs in {STORM_LOG.relative_to(ROOT)}"
     )
@@ -918,6 +935,11 @@ def main() -> None:
     parser.add_argument("--storm-days", type=int, default=5, help="days each parent books in one POST")
     parser.add_argument("--storm-capacity", type=int, default=60, help="places of each day")
     parser.add_argument("--login-threads", type=int, default=12, help="parents logging in at a time")
+    parser.add_argument(
+        "--worker-after-storm",
+        action="store_true",
+        help="start the Celery worker once the storm is over (the web's figures without it)",
+    )
     parser.add_argument("--only", choices=["billing", "storm"], help="run one part only")
     # `make bench` hands every bench the same arguments: the others' are not ours.
     args, _others = parser.parse_known_args()
@@ -930,6 +952,7 @@ def main() -> None:
             days=args.storm_days,
             capacity=args.storm_capacity,
             login_threads=args.login_threads,
+            worker_after=args.worker_after_storm,
         )
         if not passed:
             sys.exit(1)

@@ -7,8 +7,9 @@ Billing a month, set-based (never a Python loop over bookings):
    them per household × child × activity × kind × (tariff rule, quotient,
    residence, session length): the tariff rule valid on each session's day and the
    household's validated quotient on that day come from range joins (the latest
-   started wins, should two overlap, as `famille.selectors.family.quotient_on` says), the validated enrolment of the school year
-   holding that day from a join too.
+   started wins, should two overlap, as `famille.selectors.family.quotient_on`
+   says), the validated enrolment of the school year holding that day from a join
+   too (school years do not overlap; should two, the one starting last counts).
    Billable: a confirmed booking of a session that was not closed — present, or
    with no attendance recorded (counted as attended), or absent without
    certificate when the activity bills unjustified absences (an EXCUSED absence
@@ -398,9 +399,11 @@ def _lock_run(month: date, actor) -> tuple[BillingRun, bool]:
 
 
 def check_billable_month(month: date) -> None:
-    """Only a month that is over is billed (its bookings and attendance are final)."""
+    """Only a month that is over is billed (its bookings and attendance are final), and only once."""
     if month_start(month) >= month_start(timezone.localdate()):
         raise BillingRefused(_("Seul un mois terminé peut être facturé."))
+    if BillingRun.objects.filter(month=month_start(month), status=BillingRunStatus.ISSUED).exists():
+        raise BillingRunIssued()
 
 
 @transaction.atomic
@@ -412,7 +415,8 @@ def prepare_run(*, actor, month: date | None = None) -> BillingRun:
     """
     _check_may_bill(actor)
     month = month_start(month or previous_month())
-    check_billable_month(month)
+    if month >= month_start(timezone.localdate()):
+        raise BillingRefused(_("Seul un mois terminé peut être facturé."))
     run, created = _lock_run(month, actor)
     if run.status == BillingRunStatus.ISSUED:
         raise BillingRunIssued()

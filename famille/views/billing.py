@@ -70,13 +70,12 @@ def _run_or_404(request: HttpRequest, pk: int) -> BillingRun:
         raise Http404 from None
 
 
-def _runs_page(request: HttpRequest, form: BillingMonthForm, *, status: int = 200) -> HttpResponse:
+def _runs_page(request: HttpRequest, form: BillingMonthForm) -> HttpResponse:
     runs = Paginator(selectors.billing_runs(request.user), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "famille/billing/runs.html",
         {"page_obj": runs, "form": form, "trail": agent_trail()},
-        status=status,
     )
 
 

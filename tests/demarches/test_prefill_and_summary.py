@@ -21,9 +21,13 @@ def children_source():
             {"child.first_name": "Tom", "child.birth_date": "2020-11-30"},
         ]
 
+    # famille registers the real source: put it back afterwards, whatever ran before.
+    real = prefill.get("household.children")
     prefill.register("household.children", children, label="Enfants du foyer")
     yield
     prefill.unregister("household.children")
+    if real is not None:
+        prefill.register(real.key, real.func, label=real.label, autocomplete=real.autocomplete)
 
 
 @pytest.mark.django_db

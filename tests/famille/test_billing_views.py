@@ -315,3 +315,12 @@ def test_with_a_worker_preparing_and_issuing_run_in_the_background(agent_client,
     assert queued_tasks() == 3
     assert not Invoice.objects.exists()
     assert BillingRun.objects.get().status == BillingRunStatus.DRAFT
+
+
+def test_preparing_an_issued_month_again_is_refused_on_the_form(agent_client, draft, agent):
+    services.issue_run(actor=agent, run=draft)
+    response = agent_client.post(PREPARE, {"month": "2026-11"})
+    assert response.status_code == 200
+    assertContains(response, "Les factures de ce mois sont déjà émises : rien n&#x27;est facturé deux fois.")
+    assertContains(response, 'value="2026-11"')
+    assert Invoice.objects.count() == 2

@@ -12,7 +12,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from famille.models import AuthorisedPickup, Booking
-from tests.e2e.conftest import browser  # noqa: F401 (the session's Chromium)
 from tests.e2e.helpers import check_accessibility, take_screenshots
 from tests.factories import ServiceFactory, make_town
 from tests.famille.factories import (
@@ -32,7 +31,7 @@ TABLET = {"width": 768, "height": 1024}
 
 
 @pytest.fixture
-def tablet(browser, live_server, settings):  # noqa: F811 (the fixture imported above)
+def tablet(browser, live_server, settings):
     """Opens tablet-sized tabs signed in as a verified agent of the canteen's service: with JavaScript
     (axe needs it) or without (what the sheet must work with)."""
     make_town(name="Villebelle")
