@@ -95,3 +95,55 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client):
 def test_agent_home_refuses_post(client):
     login(client, make_agent())
     assert client.post(AGENT_HOME).status_code == 405
+
+
+def _back_office_paths() -> list[str]:
+    """Every URL of the back-office (/agent/…), its parameters filled with 1: the middleware answers
+    before any view looks the object up."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern)
+
+    paths = []
+    for route in walk(get_resolver().url_patterns):
+        if not route.startswith("agent/"):
+            continue
+        path = "/" + route
+        for converter in ("<int:pk>", "<int:attachment_pk>", "<int:number>", "<int:session_pk>"):
+            path = path.replace(converter, "1")
+        if "<" not in path:
+            paths.append(path)
+    return sorted(set(paths))
+
+
+BACK_OFFICE_PATHS = _back_office_paths()
+
+
+def test_the_back_office_has_pages_of_every_app():
+    prefixes = {path.split("/")[2] for path in BACK_OFFICE_PATHS}
+    assert {"demarches", "famille", "regie"} <= prefixes
+
+
+@pytest.mark.parametrize("path", BACK_OFFICE_PATHS)
+def test_every_back_office_page_sends_an_agent_without_a_device_to_enrolment(client, path):
+    login(client, make_agent(otp=False))
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response.url.startswith(f"{reverse('accounts:otp_setup')}?next=")
+
+
+@pytest.mark.parametrize("path", BACK_OFFICE_PATHS)
+def test_every_back_office_page_asks_an_agent_for_their_code_first(client, path):
+    login(client, make_agent(), verified=False)
+
+    response = client.get(path)
+
+    assert response.status_code == 302
+    assert response.url.startswith(f"{reverse('accounts:otp_verify')}?next=")
