@@ -237,8 +237,12 @@ def _book_one(
     if status == BookingStatus.CONFIRMED:
         result.booked.append(DayOutcome(session=session, booking=booking))
     else:
-        if queue:
-            # Should a promotion have been lost, this one gives the free places to the queue in order.
+        if (
+            queue
+            and Session.objects.filter(pk=session.pk, closure__isnull=True, booked__lt=F("capacity")).exists()
+        ):
+            # A free place while children wait: a promotion was lost; this one gives the places in
+            # order. (A full session queues nothing: an opening-day storm would flood the workers.)
             session_id = session.pk
             transaction.on_commit(lambda: _queue_promotion(session_id))
         result.waiting.append(
