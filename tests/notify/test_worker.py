@@ -14,6 +14,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
+from celery.result import _set_task_join_will_block
 from celery.signals import task_prerun
 
 from guichet.celery import app
@@ -85,6 +86,9 @@ def worker(settings):
     finally:
         task_prerun.disconnect(record)
         app.conf.update(saved)
+        # A worker started in this process marks it as one where joining a result would block;
+        # the tests after this one are not inside a worker.
+        _set_task_join_will_block(False)
 
 
 def send_message(*, subject: str) -> Delivery:
