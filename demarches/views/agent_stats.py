@@ -88,6 +88,8 @@ def _charts(statistics: selectors.Statistics) -> dict[str, charts.BarChart]:
             categories=[short_month_label(month) for month in monthly.months],
             series=[charts.Series(_("Demandes"), monthly.totals)],
             colours=colours,
+            # "12/2025" is wide: one month in two is named on the axis (the table names them all).
+            max_labels=7,
         ),
         "logins": charts.bar_chart(
             chart_id="chart-weekly-logins",
