@@ -9,7 +9,7 @@ class RegieConfig(AppConfig):
 
     def ready(self) -> None:
         from guichet.notify import kinds
-        from guichet.portal import dashboard
+        from guichet.portal import agent_tools, dashboard
         from regie import (
             cards,
             personal_data,  # noqa: F401 (declares the app's personal data)
@@ -17,3 +17,4 @@ class RegieConfig(AppConfig):
 
         kinds.register("regie_reminder")
         dashboard.register("regie.invoices", cards.invoices_card)
+        agent_tools.register("regie.agent", cards.regie_tool)

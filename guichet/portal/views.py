@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from guichet.accounts import selectors as account_selectors
 from guichet.accounts.models import Town
-from guichet.portal import dashboard, selectors
+from guichet.portal import agent_tools, dashboard, selectors
 from guichet.portal.decorators import agent_required
 from guichet.portal.models import NewsTopic
 
@@ -32,7 +32,10 @@ def agent_home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/agent/home.html",
-        {"agent_services": account_selectors.agent_services(request.user)},
+        {
+            "agent_services": account_selectors.agent_services(request.user),
+            "agent_tools": agent_tools.tools_for(request.user),
+        },
     )
 
 

@@ -147,3 +147,32 @@ def test_every_back_office_page_asks_an_agent_for_their_code_first(client, path)
 
     assert response.status_code == 302
     assert response.url.startswith(f"{reverse('accounts:otp_verify')}?next=")
+
+
+def test_the_agent_home_links_to_the_back_offices_the_agent_may_use(client):
+    from famille.models import Activity
+
+    education = ServiceFactory(name="Éducation", slug="education")
+    regie = ServiceFactory(name="Régie unique", slug="regie")
+    Activity.objects.create(
+        kind="canteen",
+        name="Restauration scolaire",
+        slug="cantine",
+        service=education,
+        start_time="11:30",
+        end_time="13:30",
+    )
+    agent = make_agent(service=education)
+    login(client, agent)
+
+    response = client.get(AGENT_HOME)
+
+    assertContains(response, f'<a href="{reverse("demarches:agent_queue")}">Démarches</a>', html=True)
+    assertContains(response, f'<a href="{reverse("famille:agent_households")}">Famille</a>', html=True)
+    assertNotContains(response, reverse("regie_pages:agent_home"))
+
+    login(client, make_agent(service=regie))
+    response = client.get(AGENT_HOME)
+
+    assertContains(response, f'<a href="{reverse("regie_pages:agent_home")}">Régie</a>', html=True)
+    assertNotContains(response, reverse("famille:agent_households"))
