@@ -1,6 +1,5 @@
 """The citizen's reads: the catalogue, published forms, their requests, a request's timeline."""
 
-import unicodedata
 from dataclasses import dataclass
 
 from django.db.models import Count, F, IntegerField, Prefetch, Q, QuerySet
@@ -17,6 +16,7 @@ from demarches.models import (
     RequestAttachment,
     RequestEvent,
 )
+from demarches.search import fold
 from guichet.accounts.models import Party
 
 
@@ -37,12 +37,6 @@ def editable_pages(*, demarche: Demarche) -> list[FormPage]:
     )
 
 
-def _folded(text: str) -> str:
-    """Lower case without accents: « État civil » and « etat civil » match."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
 def catalogue(*, theme: str | None = None, audience: str | None = None, query: str = "") -> list[Demarche]:
     """The published entries citizens may see, in catalogue order.
 
@@ -56,12 +50,12 @@ def catalogue(*, theme: str | None = None, audience: str | None = None, query: s
         entries = entries.filter(theme=theme)
     if audience:
         entries = entries.for_audience(audience)
-    words = _folded(query).split()
+    words = fold(query).split()
     return [
         entry
         for entry in entries
         if (entry.kind == DemarcheKind.FORM or entry.link_url() is not None)
-        and all(word in _folded(f"{entry.title} {entry.summary}") for word in words)
+        and all(word in fold(f"{entry.title} {entry.summary}") for word in words)
     ]
 
 

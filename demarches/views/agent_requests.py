@@ -7,29 +7,24 @@ back to the page with a message; a refused one shows the page (or the form's
 own page) again with the French error and what was typed.
 """
 
-import logging
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from coffre.exceptions import VaultAccessDenied, VaultIntegrityError, VaultKeyError
+from coffre.exceptions import VaultAccessDenied
 from coffre.models import DocumentVersion
-from coffre.views.files import no_store
 from demarches import instruction_forms, selectors, services
 from demarches.enums import RequestStatus
 from demarches.exceptions import IllegalTransition
 from demarches.models import Request, RequestAttachment
 from demarches.selectors import instruction
 from demarches.views.agent_common import agent_request_or_404, demarches_agent_required
+from demarches.views.common import stream_space_document
 from guichet import audit
-
-logger = logging.getLogger(__name__)
 
 # Each form of the page has its own prefix: two textareas named "body" would share an id.
 PREFIXES = {"message": "message", "note": "note", "assign": "assign", "labels": "labels"}
@@ -91,21 +86,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _stream(request: HttpRequest, obj: Request, version: DocumentVersion | None) -> HttpResponse:
-    if version is None:
-        raise Http404
-    try:
-        stream = services.open_request_document(actor=request.user, request=obj, version=version)
-    except (VaultAccessDenied, PermissionDenied):
-        raise Http404 from None
-    except VaultKeyError as error:
-        return render(request, "coffre/unreadable.html", {"message": error.message}, status=410)
-    except VaultIntegrityError as error:
-        logger.error("Vault version %s failed its integrity check before streaming", version.pk)
-        return render(request, "coffre/unreadable.html", {"message": error.message}, status=500)
-    response = StreamingHttpResponse(stream, content_type=version.mime_type)
-    response["Content-Length"] = str(version.size)
-    response["Content-Disposition"] = content_disposition_header(True, version.filename)
-    return no_store(response)
+    def open_stream(found: DocumentVersion):
+        try:
+            return services.open_request_document(actor=request.user, request=obj, version=found)
+        except PermissionDenied:
+            raise VaultAccessDenied() from None
+
+    return stream_space_document(request, version, open_stream)
 
 
 @demarches_agent_required

@@ -1,11 +1,22 @@
-"""What the démarches' citizen pages share: finding the request, its breadcrumbs, where to resume."""
+"""What the démarches' pages share: finding the request, its breadcrumbs, where to resume, and
+streaming a document of the service's space (to the applicant or to an agent)."""
 
-from django.http import Http404, HttpRequest
+import logging
+from collections.abc import Callable
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from coffre.exceptions import VaultAccessDenied, VaultIntegrityError, VaultKeyError
+from coffre.models import DocumentVersion
+from coffre.views.files import no_store
 from demarches import engine, selectors
 from demarches.models import Request
+
+logger = logging.getLogger(__name__)
 
 
 def request_or_404(http_request: HttpRequest, pk: int) -> Request:
@@ -41,3 +52,27 @@ def trail(*pages: tuple[str, str]) -> list[tuple[str, str]]:
     ]
     result[-1] = (result[-1][0], "")
     return result
+
+
+def stream_space_document(
+    http_request: HttpRequest,
+    version: DocumentVersion | None,
+    open_stream: Callable[[DocumentVersion], object],
+) -> HttpResponse:
+    """A document of the service's space as a download: `open_stream(version)` checks who reads it and
+    audits the reading; a refusal or no document is a 404, an unreadable one a page that says so."""
+    if version is None:
+        raise Http404
+    try:
+        stream = open_stream(version)
+    except VaultAccessDenied:
+        raise Http404 from None
+    except VaultKeyError as error:
+        return render(http_request, "coffre/unreadable.html", {"message": error.message}, status=410)
+    except VaultIntegrityError as error:
+        logger.error("Vault version %s failed its integrity check before streaming", version.pk)
+        return render(http_request, "coffre/unreadable.html", {"message": error.message}, status=500)
+    response = StreamingHttpResponse(stream, content_type=version.mime_type)
+    response["Content-Length"] = str(version.size)
+    response["Content-Disposition"] = content_disposition_header(True, version.filename)
+    return no_store(response)

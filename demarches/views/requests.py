@@ -4,29 +4,23 @@ Every request comes through a selector scoped to the parties the user acts for:
 anyone else's request, draft or document answers 404 on every page.
 """
 
-import logging
-
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from coffre import selectors as vault_selectors
 from coffre import services as vault
 from coffre import uploadhandler
-from coffre.exceptions import VaultAccessDenied, VaultError, VaultIntegrityError, VaultKeyError
+from coffre.exceptions import VaultError
 from coffre.forms import set_file_error
 from coffre.models import DocumentType, DocumentVersion
-from coffre.views.files import no_store
 from demarches import engine, forms, selectors, services, workflow
 from demarches.enums import RequestStatus
 from demarches.exceptions import IllegalTransition, RequestIncomplete
 from demarches.models import Request, RequestAttachment
-from demarches.views.common import request_or_404, resume_url, trail
-
-logger = logging.getLogger(__name__)
+from demarches.views.common import request_or_404, resume_url, stream_space_document, trail
 
 
 @require_GET
@@ -214,21 +208,13 @@ def reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _space_download(request: HttpRequest, obj: Request, version: DocumentVersion | None) -> HttpResponse:
-    if version is None:
-        raise Http404
-    try:
-        stream = vault.open_space_plaintext(actor=request.user, version=version, purpose=obj.vault_purpose)
-    except VaultAccessDenied:
-        raise Http404 from None
-    except VaultKeyError as error:
-        return render(request, "coffre/unreadable.html", {"message": error.message}, status=410)
-    except VaultIntegrityError as error:
-        logger.error("Vault version %s failed its integrity check before streaming", version.pk)
-        return render(request, "coffre/unreadable.html", {"message": error.message}, status=500)
-    response = StreamingHttpResponse(stream, content_type=version.mime_type)
-    response["Content-Length"] = str(version.size)
-    response["Content-Disposition"] = content_disposition_header(True, version.filename)
-    return no_store(response)
+    return stream_space_document(
+        request,
+        version,
+        lambda found: vault.open_space_plaintext(
+            actor=request.user, version=found, purpose=obj.vault_purpose
+        ),
+    )
 
 
 @require_GET
