@@ -34,6 +34,10 @@ INSTALLED_APPS = [
     "regie",
     "demarches",
     "famille",
+    "associations",
+    "associations.subsidies",
+    "associations.rooms",
+    "associations.equipment",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -324,6 +328,14 @@ STORAGES = {
         )
     },
 }
+# Public images (association logos, room photos): served as they are by portal:public_media.
+STORAGES["public"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {
+        "location": env.path("PUBLIC_MEDIA_ROOT", default=BASE_DIR / "var" / "media" / "public"),
+        "base_url": "/media/public/",
+    },
+}
 # Vault (coffre). COFFRE_KEKS: master keys "id:base64 of 32 bytes", comma-separated, newest
 # first (the first wraps, all unwrap; rotate by prepending one, then `manage.py coffre_rotate_kek`).
 # The default is a DEMO key published here: `check --deploy` refuses it (coffre.E001).
@@ -424,6 +436,10 @@ REGIE_SEPA_CREDITOR_IBAN = env("REGIE_SEPA_CREDITOR_IBAN", default="FR7630006000
 REGIE_SEPA_CREDITOR_BIC = env("REGIE_SEPA_CREDITOR_BIC", default="AGRIFRPP")
 REGIE_SEPA_CREDITOR_ID = env("REGIE_SEPA_CREDITOR_ID", default="FR78ZZZ123456")
 REGIE_SEPA_SCHEMA = env("REGIE_SEPA_SCHEMA", default="pain.008.001.02")
+
+# Associations: the service that verifies associations and instructs what they ask for.
+ASSOCIATIONS_SERVICE_SLUG = env("ASSOCIATIONS_SERVICE_SLUG", default="vie-associative")
+ASSOCIATIONS_INVITATION_DAYS = 14
 
 LOGGING = {
     "version": 1,

@@ -34,6 +34,10 @@ STORAGES["coffre"] = {
     **STORAGES["coffre"],
     "OPTIONS": {"location": BASE_DIR / "var" / "test-coffre" / _worker},  # noqa: F405
 }
+STORAGES["public"] = {
+    **STORAGES["public"],
+    "OPTIONS": {**STORAGES["public"]["OPTIONS"], "location": BASE_DIR / "var" / "test-public" / _worker},  # noqa: F405
+}
 STORAGES["demarches_exports"] = {
     **STORAGES["demarches_exports"],
     "OPTIONS": {"location": BASE_DIR / "var" / "test-exports" / _worker},  # noqa: F405

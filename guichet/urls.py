@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("coffre.urls")),
     path("", include("demarches.urls")),
     path("", include("famille.urls")),
+    path("", include("associations.urls")),
     path("", include("guichet.accounts.urls")),
     path("", include("guichet.audit.urls")),
     path("", include("guichet.notify.urls")),

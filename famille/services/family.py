@@ -39,11 +39,9 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from coffre import services as coffre_services
@@ -177,17 +175,6 @@ def _pending(queryset, now: datetime):
     return queryset.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
 
-def _send_email(*, template: str, to: str, context: dict) -> None:
-    """Render an e-mail now (it holds a link with the token) and queue it through Celery on commit."""
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-        body = render_to_string(f"{template}_body.txt", context)
-        html = render_to_string(f"{template}_body.html", context)
-    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
-    message.attach_alternative(html, "text/html")
-    notify_services.queue_account_email(message)
-
-
 def _absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
@@ -316,7 +303,7 @@ def invite_adult(
         expires_at=now + timedelta(days=INVITATION_DAYS),
     )
     audit.record(actor=actor, action="famille.invitation.create", target=invitation, owner=household.party_id)
-    _send_email(
+    notify_services.queue_invitation_email(
         template="famille/family/email/invitation",
         to=email,
         context={
@@ -546,7 +533,7 @@ def share_child(
         owner=household.party_id,
         child=child.pk,
     )
-    _send_email(
+    notify_services.queue_invitation_email(
         template="famille/family/email/child_share",
         to=email,
         context={

@@ -255,3 +255,16 @@ def queue_account_email(message: EmailMultiAlternatives) -> None:
         "from_email": message.from_email,
     }
     transaction.on_commit(lambda: tasks.send_account_email.delay(**payload))
+
+
+def queue_invitation_email(*, template: str, to: str, context: dict) -> None:
+    """Render an e-mail to someone who may have no account yet (an invitation: it holds a link with its
+    token, so it is rendered now and never kept) from `<template>_subject.txt`, `_body.txt` and
+    `_body.html`, in the site's language, and queue it through Celery once the transaction commits."""
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
+        body = render_to_string(f"{template}_body.txt", context)
+        html = render_to_string(f"{template}_body.html", context)
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+    message.attach_alternative(html, "text/html")
+    queue_account_email(message)

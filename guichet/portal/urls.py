@@ -12,6 +12,7 @@ urlpatterns = [
     path("actualites/", views.news_list, name="news"),
     path("actualites/<slug:slug>/", views.news_detail, name="news_detail"),
     path("theme.css", views.theme_css, name="theme_css"),
+    path("media/public/<path:path>", views.public_media, name="public_media"),
     path("mentions-legales/", views.legal_page, {"page": "legal"}, name="legal"),
     path("confidentialite/", views.legal_page, {"page": "privacy"}, name="privacy"),
     path("conditions-utilisation/", views.legal_page, {"page": "terms"}, name="terms"),

@@ -1,7 +1,9 @@
 import re
+from pathlib import PurePosixPath
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -11,6 +13,9 @@ from guichet.accounts.models import Town
 from guichet.portal import agent_tools, dashboard, selectors
 from guichet.portal.decorators import agent_required
 from guichet.portal.models import NewsTopic
+from guichet.public_files import public_storage
+
+PUBLIC_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -92,3 +97,26 @@ def theme_css(request: HttpRequest) -> HttpResponse:
         for name in ("primary", "secondary")
     }
     return render(request, "portal/theme.css", {"colours": colours}, content_type="text/css; charset=utf-8")
+
+
+@login_not_required
+@require_GET
+def public_media(request: HttpRequest, path: str) -> FileResponse:
+    """A public image (an association's logo, a room's photo) from the public storage, as it is.
+
+    Only that storage's files, by a path it produced (no "..", no absolute path); the type
+    comes from the extension, which `guichet.public_files.check_image` set from the content.
+    """
+    storage = public_storage()
+    pure = PurePosixPath(path)
+    if pure.is_absolute() or ".." in pure.parts or pure.suffix.lower() not in PUBLIC_TYPES:
+        raise Http404
+    try:
+        handle = storage.open(str(pure), "rb")
+    except (FileNotFoundError, SuspiciousFileOperation):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=PUBLIC_TYPES[pure.suffix.lower()])
+    # Names are random and never reused: a file under a name never changes.
+    response["Cache-Control"] = "public, max-age=86400"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

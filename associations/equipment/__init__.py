@@ -1,0 +1,1 @@
+"""Equipment: the town's equipment lent to associations (chairs, tables, stands…), never beyond its stock."""

@@ -1,0 +1,3 @@
+"""The rooms pages (citizens, associations and agents), in the "associations" URL namespace."""
+
+urlpatterns: list = []
