@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from associations.enums import AssociationStatus, member_role_choices
+from guichet.accounts.enums import PartyRole
 from guichet.accounts.models import Party
 from guichet.public_files import RandomName, public_storage
 
@@ -47,7 +48,9 @@ class Association(models.Model):
         help_text=_("W suivi de 9 chiffres, sur le récépissé de la préfecture."),
     )
     siret = models.CharField(_("numéro SIRET"), max_length=14, blank=True)
-    purpose = models.TextField(_("objet"), help_text=_("L'objet de l'association, tel que ses statuts le disent."))
+    purpose = models.TextField(
+        _("objet"), help_text=_("L'objet de l'association, tel que ses statuts le disent.")
+    )
     address_line = models.CharField(_("adresse du siège"), max_length=255, blank=True)
     postal_code = models.CharField(_("code postal"), max_length=10, blank=True)
     city = models.CharField(_("commune"), max_length=120, blank=True)
@@ -130,6 +133,12 @@ class Association(models.Model):
     @property
     def status_enum(self) -> AssociationStatus:
         return AssociationStatus(self.status)
+
+    @property
+    def my_role_label(self) -> str:
+        """The signed-in member's role, when the selector annotated it (`my_role`)."""
+        role = getattr(self, "my_role", None)
+        return str(PartyRole(role).label) if role in PartyRole.values else ""
 
     @property
     def reference(self) -> str:

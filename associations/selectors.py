@@ -175,7 +175,9 @@ def _required(documents: QuerySet[Document], *, today: date | None) -> list[Requ
     today = today or timezone.localdate()
     types = {t.code: t for t in DocumentType.objects.filter(code__in=REQUIRED_DOCUMENT_TYPES)}
     latest: dict[str, Document] = {}
-    documents = documents.filter(document_type__code__in=REQUIRED_DOCUMENT_TYPES, current_version__isnull=False)
+    documents = documents.filter(
+        document_type__code__in=REQUIRED_DOCUMENT_TYPES, current_version__isnull=False
+    )
     for document in documents.select_related("document_type").order_by("-created_at", "-pk"):
         latest.setdefault(document.document_type.code, document)
     return [
@@ -189,7 +191,9 @@ def _required(documents: QuerySet[Document], *, today: date | None) -> list[Requ
     ]
 
 
-def required_documents(*, user, association: Association, today: date | None = None) -> list[RequiredDocument]:
+def required_documents(
+    *, user, association: Association, today: date | None = None
+) -> list[RequiredDocument]:
     """The required papers and, for each, the newest document of that type in the association's vault
     (only what `user` may open: empty for a plain member)."""
     return _required(vault.documents_for_owner(user=user, owner=association.party), today=today)

@@ -297,7 +297,9 @@ def set_logo(*, actor: User, association: Association, image=None) -> Associatio
 
 
 @transaction.atomic
-def set_bank_details(*, actor: User, association: Association, holder: str, iban: str, bic: str) -> Association:
+def set_bank_details(
+    *, actor: User, association: Association, holder: str, iban: str, bic: str
+) -> Association:
     """The board records the account subsidies are paid to (IBAN and BIC checked by python-stdnum).
     The RIB itself goes into the association's vault."""
     _check_board(actor, association)
@@ -346,7 +348,12 @@ def _check_role(role: str) -> None:
 
 @transaction.atomic
 def invite_member(
-    *, actor: User, association: Association, email: str, role: str = PartyRole.MEMBER, now: datetime | None = None
+    *,
+    actor: User,
+    association: Association,
+    email: str,
+    role: str = PartyRole.MEMBER,
+    now: datetime | None = None,
 ) -> tuple[AssociationInvitation, str]:
     """Invite someone by e-mail with a role; returns the invitation and the token sent (the link)."""
     now = now or timezone.now()
@@ -519,7 +526,14 @@ def leave_association(*, actor: User, association: Association) -> None:
 
 
 def _set_status(*, actor: User, association: Association, status: str, reason: str) -> Association:
+    """Lock the association, refuse a move to the state it is in already, move it and tell its members."""
     association = _lock(association)
+    if association.status == status:
+        raise StatusRefused(
+            _("Cette association est déjà vérifiée.")
+            if status == AssociationStatus.VERIFIED
+            else _("Cette association est déjà suspendue.")
+        )
     association.status = status
     association.status_reason = reason
     association.status_changed_at = timezone.now()
@@ -552,8 +566,6 @@ def verify_association(*, actor: User, association: Association) -> Association:
     """An agent of the vie associative service checked the association (its numbers, its papers): it may
     now ask for subsidies, rooms and equipment. Verifying a suspended association reinstates it."""
     _check_agent(actor)
-    if association.status == AssociationStatus.VERIFIED:
-        raise StatusRefused(_("Cette association est déjà vérifiée."))
     return _set_status(actor=actor, association=association, status=AssociationStatus.VERIFIED, reason="")
 
 
@@ -565,9 +577,9 @@ def suspend_association(*, actor: User, association: Association, reason: str) -
     reason = (reason or "").strip()
     if not reason:
         raise StatusRefused(_("Expliquez à l'association pourquoi : le motif est obligatoire."))
-    if association.status == AssociationStatus.SUSPENDED:
-        raise StatusRefused(_("Cette association est déjà suspendue."))
-    return _set_status(actor=actor, association=association, status=AssociationStatus.SUSPENDED, reason=reason)
+    return _set_status(
+        actor=actor, association=association, status=AssociationStatus.SUSPENDED, reason=reason
+    )
 
 
 __all__ = [

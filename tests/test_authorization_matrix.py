@@ -6,7 +6,6 @@ a role the visitor lacks answers 403, an anonymous visitor is sent to login.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
@@ -15,52 +14,27 @@ from django.utils import timezone
 
 from guichet.notify import services as notify_services
 from guichet.portal.models import NewsItem
+from tests.associations import matrix as associations_matrix
 from tests.factories import ServiceFactory, UserFactory, make_admin, make_agent, make_town, person_party
 from tests.helpers import login
-
-ANONYMOUS = "anonymous"
-CITIZEN = "citizen"
-OTHER_CITIZEN = "other_citizen"
-AGENT_OTHER_SERVICE = "agent_other_service"
-AGENT = "agent"
-ADMIN = "administrator"
-ROLES = [ANONYMOUS, CITIZEN, OTHER_CITIZEN, AGENT_OTHER_SERVICE, AGENT, ADMIN]
-
-LOGIN = "login"  # a redirect to the login page
-
-
-@dataclass(frozen=True)
-class Row:
-    """How one URL answers each role. `url` builds the URL from the world's objects."""
-
-    url: Callable[[dict], str]
-    expect: dict[str, int | str]
-    method: str = "get"
-    data: dict = field(default_factory=dict)
-
-
-def everyone(status: int | str) -> dict[str, int | str]:
-    return dict.fromkeys(ROLES, status)
-
-
-PUBLIC = everyone(200)
-SIGNED_IN = {**everyone(200), ANONYMOUS: LOGIN}
-BACK_OFFICE = {
-    ANONYMOUS: LOGIN,
-    CITIZEN: 403,
-    OTHER_CITIZEN: 403,
-    AGENT_OTHER_SERVICE: 200,
-    AGENT: 200,
-    ADMIN: 200,
-}
-ADMIN_ONLY = {**BACK_OFFICE, AGENT_OTHER_SERVICE: 403, AGENT: 403}
-# allauth sends signed-in visitors away from its anonymous-only pages.
-ANONYMOUS_ONLY = {**everyone(302), ANONYMOUS: 200}
-
-
-def named(name: str, *args) -> Callable[[dict], str]:
-    return lambda world: reverse(name, args=args)
-
+from tests.matrix import (
+    ADMIN,
+    ADMIN_ONLY,
+    AGENT,
+    AGENT_OTHER_SERVICE,
+    ANONYMOUS,
+    ANONYMOUS_ONLY,
+    BACK_OFFICE,
+    CITIZEN,
+    LOGIN,
+    OTHER_CITIZEN,
+    PUBLIC,
+    ROLES,
+    SIGNED_IN,
+    Row,
+    everyone,
+    named,
+)
 
 # Régie: the citizen's own objects, and the back-office of the régie service (the AGENT is one of its agents).
 CITIZEN_ONLY = {**everyone(404), ANONYMOUS: LOGIN, CITIZEN: 200}
@@ -119,6 +93,11 @@ MATRIX: dict[str, Row] = {
     "portal:news": Row(named("portal:news"), PUBLIC),
     "portal:news_detail": Row(lambda w: w["news"].get_absolute_url(), PUBLIC),
     "portal:theme_css": Row(named("portal:theme_css"), PUBLIC),
+    # A public image (the associations world's logo): anyone sees it.
+    "portal:public_media": Row(
+        lambda w: reverse("portal:public_media", args=[w["associations"]["core"]["association"].logo.name]),
+        PUBLIC,
+    ),
     "portal:legal": Row(named("portal:legal"), PUBLIC),
     "portal:privacy": Row(named("portal:privacy"), PUBLIC),
     "portal:terms": Row(named("portal:terms"), PUBLIC),
@@ -224,8 +203,11 @@ MATRIX: dict[str, Row] = {
     # Coffre-fort
     "coffre:about": Row(named("coffre:about"), PUBLIC),
     # Each visitor has one space, their own: straight to it. The citizen also has their household's
-    # (the family file of the famille rows): a choice of two.
-    "coffre:home": Row(named("coffre:home"), {**everyone(302), ANONYMOUS: LOGIN, CITIZEN: 200}),
+    # (the family file of the famille rows) and their association's, the other citizen their association's
+    # (the associations rows): a choice.
+    "coffre:home": Row(
+        named("coffre:home"), {**everyone(302), ANONYMOUS: LOGIN, CITIZEN: 200, OTHER_CITIZEN: 200}
+    ),
     "coffre:vault": Row(vault_object("coffre:vault", "owner"), VAULT_OWNER),
     "coffre:upload": Row(vault_object("coffre:upload", "owner"), VAULT_OWNER),
     "coffre:export": Row(vault_object("coffre:export", "owner"), VAULT_OWNER),
@@ -481,6 +463,8 @@ MATRIX: dict[str, Row] = {
     ),
     "famille:agent_occupancy": Row(named("famille:agent_occupancy"), FAMILLE_AGENT),
     # (end of F4)
+    # Associations and their sub-apps (subsidies, rooms, equipment): rows next to their tests.
+    **associations_matrix.rows(),
     # allauth
     "account_login": Row(named("account_login"), ANONYMOUS_ONLY),
     "account_signup": Row(named("account_signup"), ANONYMOUS_ONLY),
@@ -779,6 +763,7 @@ def world(db, vault_storage):
         "famille_billing": famille_billing_world(users, service),
         "famille_bookings": famille_bookings_world(users, service),
         "famille_attendance": famille_attendance_world(users, service),
+        "associations": associations_matrix.world(users),
     }
 
 
