@@ -39,7 +39,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = forms.AssociationForm(request.POST or None, initial={"city": user.city})
+    form = forms.AssociationForm(
+        request.POST if request.method == "POST" else None, initial={"city": user.city}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             association = services.create_association(actor=user, **form.cleaned_data)
@@ -100,7 +102,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "siret": association.siret,
         **{name: getattr(association, name) for name in services.PROFILE_FIELDS},
     }
-    form = forms.AssociationForm(request.POST or None, initial=initial)
+    form = forms.AssociationForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             updated = services.update_association(
@@ -135,7 +137,10 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def logo(request: HttpRequest, pk: int) -> HttpResponse:
     association = member_association(request, pk)
-    form = forms.LogoForm(request.POST or None, request.FILES or None)
+    form = forms.LogoForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_logo(
@@ -163,7 +168,7 @@ def bank(request: HttpRequest, pk: int) -> HttpResponse:
         "iban": association.iban,
         "bic": association.bic,
     }
-    form = forms.BankDetailsForm(request.POST or None, initial=initial)
+    form = forms.BankDetailsForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -214,7 +219,7 @@ def subsidy_rule(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invite(request: HttpRequest, pk: int) -> HttpResponse:
     association = member_association(request, pk)
-    form = forms.InviteForm(request.POST or None)
+    form = forms.InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _token = services.invite_member(
@@ -288,7 +293,7 @@ def member(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
     """A member's role, changed or withdrawn by the board."""
     association = member_association(request, pk)
     member = or_404(selectors.member_for_user, user=request.user, association=association, member_pk=user_pk)
-    form = forms.RoleForm(request.POST or None, initial={"role": member.role})
+    form = forms.RoleForm(request.POST if request.method == "POST" else None, initial={"role": member.role})
     if request.method == "POST":
         try:
             if "remove" in request.POST:
@@ -324,7 +329,7 @@ def member(request: HttpRequest, pk: int, user_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def leave(request: HttpRequest, pk: int) -> HttpResponse:
     association = member_association(request, pk)
-    form = forms.ConfirmForm(request.POST or None)
+    form = forms.ConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.leave_association(actor=request.user, association=association)
