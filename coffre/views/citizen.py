@@ -126,10 +126,14 @@ def _received_file(request: HttpRequest) -> str | None:
 @uploadhandler.encrypting_uploads
 def document_upload(request: HttpRequest, owner_pk: int) -> HttpResponse:
     owner, _spaces = _space(request, owner_pk)
+    document_types = list(selectors.document_types_for(owner=owner))
+    # A link from a page that asks for one paper ("?type=statuts-association") picks its type first.
+    wanted = next((t.pk for t in document_types if t.code == request.GET.get("type")), None)
     form = forms.UploadForm(
         request.POST or None,
         request.FILES or None,
-        document_types=selectors.document_types_for(owner=owner),
+        document_types=document_types,
+        initial={"document_type": wanted} if wanted else None,
     )
     if request.method == "POST":
         if file_error := _received_file(request):

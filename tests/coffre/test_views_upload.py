@@ -410,3 +410,15 @@ def test_the_new_version_page_shows_the_document_and_its_type_only(client, citiz
     assertContains(response, "<h1>Nouvelle version de « Facture EDF »</h1>", html=True)
     assertContains(response, 'value="Facture EDF"')
     assertNotContains(response, 'name="document_type"')
+
+
+def test_a_link_asking_for_one_type_of_paper_picks_it_and_an_unknown_type_picks_nothing(client, citizen):
+    login(client, citizen)
+    proof = DocumentType.objects.get(code="justificatif-domicile")
+
+    picked = client.get(upload_url(person_party(citizen)), {"type": "justificatif-domicile"})
+    unknown = client.get(upload_url(person_party(citizen)), {"type": "statuts-association"})
+
+    assertContains(picked, f'<option value="{proof.pk}" selected>', html=False)
+    assertContains(unknown, '<option value="" selected>Choisissez un type</option>')
+    assertNotContains(unknown, f'<option value="{proof.pk}" selected>')
