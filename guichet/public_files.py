@@ -19,7 +19,10 @@ IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 
 
 def public_storage() -> Storage:
-    """The storage of public images (settings.STORAGES["public"]); a callable, so tests can move it."""
+    """The storage of public images (settings.STORAGES["public"]).
+
+    A model's ImageField reads it once, when the model class is built: tests keep the test settings'
+    per-worker folder rather than overriding STORAGES["public"]."""
     return storages["public"]
 
 

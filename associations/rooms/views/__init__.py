@@ -1,0 +1,1 @@
+"""The rooms' views: public pages, those who book, the back-office."""
