@@ -231,7 +231,7 @@ def test_rooms_are_seen_booked_weekly_decided_checked_and_settled(page, world):
         "Gymnase Jean-Moulin : chaque mardi, 18:00–20:00"
     )
     expect(main(page)).to_contain_text("15 dates demandées")
-    expect(main(page)).to_contain_text("Déjà réservé à cette heure (réservé de 19:00–21:00)")
+    expect(main(page)).to_contain_text("Déjà réservé à cette heure (réservé 19:00–21:00)")
     look(page, "series")
     series = BookingSeries.objects.get()
     assert [c.date for c in series.conflicts.order_by("date")] == [date(2026, 9, 15)]

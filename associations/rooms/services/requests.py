@@ -273,7 +273,7 @@ def request_series(
             slot = schedule.format_slot(
                 timezone.localtime(other.lower).time(), timezone.localtime(other.upper).time()
             )
-            skipped.append((day, ConflictReason.BOOKED, _("réservé de %(slot)s") % {"slot": slot}))
+            skipped.append((day, ConflictReason.BOOKED, _("réservé %(slot)s") % {"slot": slot}))
         else:
             wanted.append(day)
     if not wanted:

@@ -89,7 +89,7 @@ def test_a_season_lists_exactly_the_conflicting_dates_and_asks_for_every_other(c
         (date(2025, 10, 7), ConflictReason.BOOKED),
         (date(2026, 3, 24), ConflictReason.BOOKED),
     ]
-    assert result.conflicts[0].detail == "réservé de 18:30–19:30"
+    assert result.conflicts[0].detail == "réservé 18:30–19:30"
     assert [(c.date, c.reason, c.detail) for c in result.skipped if c.reason == ConflictReason.HOLIDAY] == [
         (date(2025, 11, 11), ConflictReason.HOLIDAY, "Armistice")
     ]

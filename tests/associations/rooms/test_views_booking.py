@@ -190,7 +190,7 @@ def test_a_weekly_request_leads_to_its_result_with_the_conflicts_listed(client, 
     page = client.get(response.url)
     assertContains(page, "11 dates demandées.")
     assertContains(page, '<th scope="row">Mardi 16 septembre 2025</th>', html=True)
-    assertContains(page, "Déjà réservé à cette heure (réservé de 19:00–20:30)")
+    assertContains(page, "Déjà réservé à cette heure (réservé 19:00–20:30)")
     assertContains(page, '<th scope="row">Mardi 11 novembre 2025</th>', html=True)
     assertContains(page, "Jour férié (Armistice)")
     assert page.content.decode().count("En attente de validation") == 11
