@@ -377,6 +377,7 @@ class FormFieldAdmin(admin.ModelAdmin):
                     ("min_items", "max_items"),
                     "pattern",
                     "pattern_message",
+                    "balance_with",
                 ]
             },
         ),

@@ -25,3 +25,7 @@ class RequestIncomplete(DemarcheError):
 
 class IllegalTransition(DemarcheError):
     """The request's status does not allow this step."""
+
+
+class SubmissionRefused(DemarcheError):
+    """Another app's submit check refused the draft (demarches.hooks): it stays a draft, the message says why."""

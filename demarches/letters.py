@@ -13,6 +13,10 @@ nothing, and a context of plain values only (strings, dates, the answers as the
 applicant saw them), never a model. The text comes out as plain text, and the
 PDF's template escapes all of it: neither an answer nor the template can put
 markup into the letter.
+
+Other apps add variables through `demarches.hooks.register_letter_context` (the
+subsidies' {{ subvention.montant_accorde }}…): `known_variables()` lists them with the
+letter's own, and a hook never replaces one of the letter's own values.
 """
 
 import io
@@ -32,7 +36,7 @@ from django.utils.translation import gettext_lazy
 
 from coffre import services as vault
 from coffre.models import Document, DocumentType
-from demarches import engine, selectors, services
+from demarches import engine, hooks, selectors, services
 from demarches.enums import RequestStatus
 from demarches.models import LetterTemplate, Request, RequestEvent
 from guichet import audit
@@ -145,6 +149,11 @@ def _unknown(nodes, bound: frozenset[str]) -> set[str]:
     return unknown
 
 
+def known_variables() -> tuple[str, ...]:
+    """The letter's own variables, then those the registered hooks add."""
+    return (*VARIABLES, *(name for name in hooks.letter_variables() if name not in VARIABLES))
+
+
 def check_template(text: str) -> None:
     """Compile a letter's subject or body: a syntax error or an unknown variable is a French
     ValidationError (the admin shows it on the field), so a decision never meets a broken template."""
@@ -154,13 +163,14 @@ def check_template(text: str) -> None:
         raise ValidationError(
             _("Le modèle contient une erreur : %(error)s"), params={"error": error}, code="syntax"
         ) from error
-    unknown = _unknown(template.nodelist, frozenset(VARIABLES))
+    known = known_variables()
+    unknown = _unknown(template.nodelist, frozenset(known))
     if unknown:
         raise ValidationError(
             _("Variable inconnue : %(unknown)s. Variables possibles : %(known)s."),
             params={
                 "unknown": ", ".join(f"{{{{ {name} }}}}" for name in sorted(unknown)),
-                "known": ", ".join(f"{{{{ {name} }}}}" for name in VARIABLES),
+                "known": ", ".join(f"{{{{ {name} }}}}" for name in known),
             },
             code="unknown_variable",
         )
@@ -186,13 +196,15 @@ def _decision_event(request: Request) -> RequestEvent | None:
 
 
 def letter_context(request: Request) -> dict[str, Any]:
-    """The values a letter may print, plain ones only: strings, dates and the answers as shown."""
+    """The values a letter may print, plain ones only: strings, dates, the answers as shown, and what
+    the registered hooks add (demarches.hooks)."""
     event = _decision_event(request)
     pages = engine.summarise(
         request.form, request.answers, document_labels=selectors.attachment_titles(request=request)
     )
     agent = event.actor if event is not None else None
     return {
+        **hooks.letter_context(request),
         "reference": request.reference,
         "demarche": request.demarche.title,
         "applicant": request.applicant.name,

@@ -354,6 +354,8 @@ class FormField(models.Model):
     """A question of the editable form (or a text shown between questions).
 
     A repeated group's fields point at the group through `parent` and sit on its page.
+    A group of amounts may be balanced with another group of its page (`balance_with`):
+    the page is refused while their totals differ (a budget's expenses and income).
     """
 
     demarche = models.ForeignKey(
@@ -471,6 +473,17 @@ class FormField(models.Model):
         related_name="+",
         help_text=_("Pour un document seulement ; vide : tout document du coffre-fort."),
     )
+    balance_with = models.CharField(
+        _("équilibré avec"),
+        max_length=50,
+        blank=True,
+        validators=[KEY_VALIDATOR],
+        help_text=_(
+            "Pour un groupe répétable de montants : la clé d'un autre groupe de la même page dont le total "
+            "doit être égal au sien (les dépenses et les recettes d'un budget). Nommez les deux groupes "
+            "au pluriel (« Dépenses », « Recettes ») : le message d'erreur les reprend."
+        ),
+    )
 
     class Meta:
         verbose_name = _("champ de formulaire")
@@ -524,6 +537,15 @@ class FormField(models.Model):
             if self.kind == FieldKind.GROUP:
                 errors.setdefault("kind", []).append(
                     _("Un groupe répétable ne peut pas en contenir un autre.")
+                )
+        if self.balance_with:
+            if self.kind != FieldKind.GROUP or self.parent_id:
+                errors.setdefault("balance_with", []).append(
+                    _("Seul un groupe répétable s'équilibre avec un autre groupe.")
+                )
+            elif self.balance_with == self.key:
+                errors.setdefault("balance_with", []).append(
+                    _("Un groupe s'équilibre avec un autre groupe, pas avec lui-même.")
                 )
         if self.demarche_id and self.key:
             clash = FormField.objects.filter(demarche_id=self.demarche_id, key=self.key).exclude(pk=self.pk)

@@ -14,7 +14,12 @@ whatever the administrators change afterwards.
                             "min_value": "1.00", "max_value": null, "min_length": …, "max_length": …,
                             "min_date": "today-120y", "max_date": "today", "min_items": …, "max_items": …,
                             "pattern": …, "pattern_message": …, "condition": …, "prefill": …,
-                            "document_type": "piece-identite", "children": [fields]}]}]}
+                            "document_type": "piece-identite", "children": [fields],
+                            "balance_with": "recettes"}]}]}
+
+"balance_with" is written only when set (a repeated group of amounts whose total must equal
+another group's of the same page, a budget's expenses and income), so the revisions frozen
+before it existed compare equal to the same form frozen today.
 """
 
 import json
@@ -87,6 +92,8 @@ class FieldSpec:
     prefill: str = ""
     document_type: str = ""
     children: tuple["FieldSpec", ...] = ()
+    # A group of amounts whose total must equal that of this other group of the same page.
+    balance_with: str = ""
 
     @property
     def is_input(self) -> bool:
@@ -100,6 +107,22 @@ class FieldSpec:
         if self.kind == FieldKind.YES_NO:
             return _("Oui") if value else _("Non")
         return next((choice.label for choice in self.choices if choice.value == str(value)), str(value))
+
+    @property
+    def amount_keys(self) -> tuple[str, ...]:
+        """A group's amount fields (whose answers add up to its total)."""
+        return tuple(child.key for child in self.children if child.kind == FieldKind.AMOUNT)
+
+    def total(self, blocks: Any) -> int:
+        """A group's total in cents: every amount answer of its blocks."""
+        keys = self.amount_keys
+        return sum(
+            int(block[key])
+            for block in (blocks if isinstance(blocks, list) else [])
+            if isinstance(block, dict)
+            for key in keys
+            if isinstance(block.get(key), int) and not isinstance(block.get(key), bool)
+        )
 
     @property
     def min_blocks(self) -> int:
@@ -132,10 +155,11 @@ class FieldSpec:
             prefill=data.get("prefill") or "",
             document_type=data.get("document_type") or "",
             children=tuple(cls.from_dict(child) for child in data.get("children") or ()),
+            balance_with=data.get("balance_with") or "",
         )
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "key": self.key,
             "kind": self.kind,
             "label": self.label,
@@ -158,6 +182,9 @@ class FieldSpec:
             "document_type": self.document_type,
             "children": [child.to_dict() for child in self.children],
         }
+        if self.balance_with:
+            data["balance_with"] = self.balance_with
+        return data
 
 
 @dataclass(frozen=True)
@@ -256,6 +283,22 @@ class FormSchema:
     def page_of(self, key: str) -> int:
         return self._page_of[key]
 
+    def balanced_groups(self) -> list[tuple[PageSpec, FieldSpec, FieldSpec]]:
+        """(page, group, partner) for each group that names a partner of its page (`balance_with`),
+        each pair once, in page order."""
+        result = []
+        seen: set[frozenset[str]] = set()
+        for page in self.pages:
+            groups = {spec.key: spec for spec in page.fields if spec.is_group}
+            for spec in groups.values():
+                partner = groups.get(spec.balance_with)
+                pair = frozenset((spec.key, spec.balance_with))
+                if partner is None or partner.key == spec.key or pair in seen:
+                    continue
+                seen.add(pair)
+                result.append((page, spec, partner))
+        return result
+
     def top_level_fields(self) -> Iterator[tuple[PageSpec, FieldSpec]]:
         for page in self.pages:
             for spec in page.fields:
@@ -299,6 +342,7 @@ def field_spec(row) -> FieldSpec:
         prefill=row.prefill,
         document_type=row.document_type.code if row.document_type_id else "",
         children=tuple(field_spec(child) for child in row.children.all()),
+        balance_with=row.balance_with,
     )
 
 
@@ -422,7 +466,37 @@ def schema_errors(schema: FormSchema) -> list[str]:
                     seen.add(child.key)
                     if child.is_input:
                         in_block.add(child.key)
+        errors.extend(_balance_errors(page, where_page))
         before_page |= on_page
+    return errors
+
+
+def _balance_errors(page: PageSpec, where_page: str) -> list[str]:
+    """A group balanced with another must name a group of its own page, and both must hold amounts."""
+    errors = []
+    groups = {spec.key: spec for spec in page.fields if spec.is_group}
+    for spec in page.fields:
+        if not spec.balance_with:
+            continue
+        where = _("%(page)s, champ « %(key)s »") % {"page": where_page, "key": spec.key}
+        partner = groups.get(spec.balance_with)
+        if not spec.is_group:
+            errors.append(
+                _("%(where)s : seul un groupe répétable s'équilibre avec un autre groupe.") % {"where": where}
+            )
+        elif partner is None or partner.key == spec.key:
+            errors.append(
+                _("%(where)s : « %(other)s » n'est pas un autre groupe répétable de la même page.")
+                % {"where": where, "other": spec.balance_with}
+            )
+        elif not spec.amount_keys or not partner.amount_keys:
+            errors.append(
+                _(
+                    "%(where)s : les groupes « %(key)s » et « %(other)s » doivent contenir chacun "
+                    "un montant en euros pour s'équilibrer."
+                )
+                % {"where": where, "key": spec.key, "other": partner.key}
+            )
     return errors
 
 

@@ -205,6 +205,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "demarches.tasks.purge_exports",
         "schedule": crontab(minute=15),
     },
+    # Subsidies: the boards are reminded of the financial reports due within 30 days, then of those
+    # overdue (each reminder once), in the morning (Europe/Paris).
+    "subsidies-report-reminders": {
+        "task": "associations.subsidies.tasks.send_report_reminders",
+        "schedule": crontab(hour=8, minute=30),
+    },
 }
 
 # Accounts

@@ -5,7 +5,8 @@ entry's own "service" or "theme" winning over the file's. An entry is either
 a form procedure ("kind": "form", with "pages" of "fields") or a link to
 another app's page ("kind": "link", "link": "famille:enrolments"), hidden from
 the catalogue until that page exists. Field options are FormField's columns;
-"choices" is a list of "code | Libellé" strings, "document_type" a vault code.
+"choices" is a list of "code | Libellé" strings, "document_type" a vault code,
+"balance_with" (on a group) the key of the group of the same page whose total must equal its own.
 
 `load_catalogue()` creates the entries that do not exist yet (by slug) and
 publishes each form's first revision; entries already there are left as the
@@ -61,6 +62,7 @@ FIELD_OPTIONS = (
     "pattern_message",
     "condition",
     "prefill",
+    "balance_with",
 )
 
 

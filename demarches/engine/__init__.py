@@ -30,6 +30,7 @@ citizen pages keep the answers on their Request and call it page by page.
     engine.summarise(schema, answers, applicant=who)         # [SummaryPage(number, title, rows)]
     engine.validate_answers(schema, answers, applicant=who)  # [] when complete and valid
     engine.clean_answers(schema, answers)                    # hidden and empty answers dropped
+    engine.balances(schema, answers)                         # totals of balanced groups (a budget)
 
 Stored answers (JSON), by field kind:
     short_text, long_text, email, rna    str (RNA upper case)
@@ -52,9 +53,11 @@ from typing import Any
 
 from demarches.engine.answers import (
     AnswerError,
+    Balance,
     SummaryBlock,
     SummaryPage,
     SummaryRow,
+    balances,
     document_titles,
     prefill_answers,
     summarise,
@@ -114,6 +117,7 @@ __all__ = [
     "REMOVE_BLOCK",
     "AnswerError",
     "Applicant",
+    "Balance",
     "FieldSpec",
     "FormSchema",
     "PageForm",
@@ -123,6 +127,7 @@ __all__ = [
     "SummaryBlock",
     "SummaryPage",
     "SummaryRow",
+    "balances",
     "clean_answers",
     "document_titles",
     "first_page",

@@ -15,6 +15,7 @@ from demarches.engine.forms import PageForm, page_data
 from demarches.engine.kinds import Applicant, kind_of
 from demarches.engine.navigation import resolve
 from demarches.enums import FieldKind
+from demarches.normalise import format_amount
 from demarches.schema import FieldSpec, FormSchema
 
 # Prefilling ------------------------------------------------------------------------------------
@@ -51,6 +52,38 @@ def prefill_answers(
         if not is_empty(value):
             result[spec.key] = value
     return result
+
+
+# Balanced groups (a budget's expenses and income) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Balance:
+    """Two groups of amounts that must add up to the same total, and their totals (cents)."""
+
+    group: FieldSpec
+    partner: FieldSpec
+    total: int
+    partner_total: int
+
+    @property
+    def is_balanced(self) -> bool:
+        return self.total == self.partner_total
+
+
+def balances(schema: FormSchema, answers: Mapping[str, Any]) -> list[Balance]:
+    """The totals of each pair of balanced groups the answers show (hidden ones left out)."""
+    resolution = resolve(schema, answers)
+    return [
+        Balance(
+            group=spec,
+            partner=partner,
+            total=spec.total(resolution.answers.get(spec.key)),
+            partner_total=partner.total(resolution.answers.get(partner.key)),
+        )
+        for _page, spec, partner in schema.balanced_groups()
+        if spec.key in resolution.keys and partner.key in resolution.keys
+    ]
 
 
 # Checking a whole answer set ---------------------------------------------------------------------
@@ -114,6 +147,8 @@ class SummaryRow:
     page: int
     answered: bool = True
     blocks: tuple["SummaryBlock", ...] = ()
+    # A repeated group of amounts: the total of its blocks (12 500,00 €), else "".
+    total: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,6 +241,7 @@ def summarise(
                     page=number,
                     answered=bool(count),
                     blocks=blocks,
+                    total=format_amount(spec.total(shown.get(spec.key))) if spec.amount_keys else "",
                 )
             )
         pages.append(SummaryPage(number=number, title=page.title, rows=tuple(rows)))

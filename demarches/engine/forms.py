@@ -9,6 +9,10 @@ fails. A field whose condition reads a field of the same page is always shown
 (the page works without JavaScript), its hint says when it must be answered,
 and `clean()` decides once the page's answers are known: hidden, its answer and
 its errors are dropped; shown and required, it must be answered.
+
+Two groups of amounts balanced with each other (`FieldSpec.balance_with`: a budget's
+expenses and income) must add up to the same total: otherwise the page is refused
+with both totals and their difference, and what was typed stays on the page.
 """
 
 from collections.abc import Mapping
@@ -27,6 +31,7 @@ from demarches.conditions import describe, evaluate, is_empty, referenced_keys
 from demarches.engine.kinds import Applicant, BuildContext, kind_of
 from demarches.engine.navigation import resolve
 from demarches.enums import FieldKind
+from demarches.normalise import format_amount
 from demarches.schema import FieldSpec, FormSchema, PageSpec
 
 ADD_BLOCK = "_ajouter_bloc"
@@ -68,6 +73,11 @@ def page_data(page: PageSpec, answers: Mapping[str, Any]) -> dict[str, Any]:
         else:
             data.update(_spec_data(spec, value, ""))
     return data
+
+
+def _lowercase_first(text: str) -> str:
+    """ "Dépenses" → "dépenses", for a label inside a sentence."""
+    return text[:1].lower() + text[1:]
 
 
 def _text_html(text: str) -> SafeString:
@@ -319,7 +329,35 @@ class PageForm(forms.Form):
             if not is_empty(values.get(spec.key)):
                 answers[spec.key] = values[spec.key]
         self._page_answers = answers
+        self._check_balances(answers, visible=resolution.keys)
         return cleaned
+
+    def _check_balances(self, answers: Mapping[str, Any], *, visible) -> None:
+        """Each pair of balanced groups of the page shown and without errors must have equal totals."""
+        groups = {item.spec.key: item for item in self.items if item.kind == "group"}
+        for page, spec, partner in self.schema.balanced_groups():
+            if page.number != self.page.number:
+                continue
+            first, second = groups.get(spec.key), groups.get(partner.key)
+            if first is None or second is None or spec.key not in visible or partner.key not in visible:
+                continue
+            if any(item.errors or self._has_error(item.names) for item in (first, second)):
+                continue  # each line's own errors first: a total of wrong lines means nothing
+            total, partner_total = spec.total(answers.get(spec.key)), partner.total(answers.get(partner.key))
+            if total == partner_total:
+                continue
+            message = _(
+                "Le budget n'est pas équilibré : les %(first)s font %(first_total)s et les %(second)s "
+                "%(second_total)s, soit %(gap)s d'écart."
+            ) % {
+                "first": _lowercase_first(spec.label),
+                "first_total": format_amount(total),
+                "second": _lowercase_first(partner.label),
+                "second_total": format_amount(partner_total),
+                "gap": format_amount(abs(total - partner_total)),
+            }
+            first.errors.append(message)
+            self.add_error(None, message)
 
     def _block_values(self, block: Block) -> dict[str, Any]:
         values = {}

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from coffre import services as vault
 from coffre.models import Document, DocumentVersion
 from coffre.services import PlaintextStream
-from demarches import perms, workflow
+from demarches import hooks, perms, workflow
 from demarches.enums import EventKind, RequestStatus
 from demarches.exceptions import IllegalTransition
 from demarches.models import Label, Request, RequestAttachment, RequestEvent, RequestMessage, RequestNote
@@ -89,11 +89,15 @@ def change_status(
     space) by a Celery task once committed; until then the pages say it is being
     prepared. Reopening withdraws the decision's document from the applicant's page
     (it stays in the service's space). Accepting a procedure with a fee bills it
-    through the régie.
+    through the régie. Other apps' decision checks (demarches.hooks) may refuse the move
+    (an IllegalTransition with their message) before anything is written.
     """
     request = lock_request(request)
     _check_agent(actor, request)
     _check_move(actor, request, status)
+    refusal = hooks.decision_refusal(actor=actor, request=request, status=status)
+    if refusal:
+        raise IllegalTransition(refusal)
     motivation = (motivation or "").strip()
     reopening = RequestStatus(request.status).is_final
     if (status in workflow.NEEDS_MOTIVATION or reopening) and not motivation:

@@ -34,9 +34,9 @@ from coffre import services as vault
 from coffre.exceptions import VaultError
 from coffre.models import Document, DocumentType
 from coffre.uploads import EncryptedUpload
-from demarches import engine, perms, references, search, workflow
+from demarches import engine, hooks, perms, references, search, workflow
 from demarches.enums import DemarcheStatus, EventKind, FieldKind, RequestStatus, SilenceRule
-from demarches.exceptions import IllegalTransition, NotFillable, RequestIncomplete
+from demarches.exceptions import IllegalTransition, NotFillable, RequestIncomplete, SubmissionRefused
 from demarches.models import (
     Demarche,
     Request,
@@ -265,11 +265,19 @@ def submit_request(*, actor, request: Request, today: date | None = None) -> Req
     document answer is re-encrypted into the service's space and the answers
     then point at those copies (RequestAttachment keeps both ids). The
     acknowledgement (e-mail and PDF) goes through Celery once committed.
+
+    Other apps' submit checks (demarches.hooks) run once the row is locked, before
+    anything is written: a refusal is a SubmissionRefused and the draft stays as it
+    was. `hooks.request_submitted` is sent inside this transaction once the request
+    is submitted, so its receivers' writes are atomic with the submission.
     """
     request = lock_request(request)
     _check_fills(actor, request)
     if request.status != RequestStatus.DRAFT:
         raise IllegalTransition(_("Cette demande a déjà été déposée."))
+    refusal = hooks.submit_refusal(actor=actor, request=request)
+    if refusal:
+        raise SubmissionRefused(refusal)
     schema = request.form
     applicant = engine.Applicant(user=actor, party=request.applicant, today=today)
     errors = engine.validate_answers(schema, request.answers, applicant=applicant, today=today)
@@ -323,6 +331,7 @@ def submit_request(*, actor, request: Request, today: date | None = None) -> Req
         documents=len(documents),
         channel=request.channel,
     )
+    hooks.request_submitted.send(sender=Request, request=request, actor=actor)
     notify.notify_many(
         users=applicant_users(request),
         kind=SUBMITTED_NOTIFICATION_KIND,

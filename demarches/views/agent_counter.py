@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from coffre import uploadhandler
 from demarches import engine, services
 from demarches.counter_forms import CitizenSearchForm, CounterStartForm
-from demarches.exceptions import IllegalTransition, NotFillable, RequestIncomplete
+from demarches.exceptions import IllegalTransition, NotFillable, RequestIncomplete, SubmissionRefused
 from demarches.models import Request
 from demarches.selectors import counter as selectors
 from demarches.views.agent_common import demarches_agent_required
@@ -181,6 +181,9 @@ def counter_submit(request: HttpRequest, pk: int) -> HttpResponse:
     except RequestIncomplete as error:
         if error.errors:
             return _review(request, obj, errors=error.errors)
+        messages.error(request, error.messages[0])
+        return redirect("demarches:agent_counter_review", obj.pk)
+    except SubmissionRefused as error:
         messages.error(request, error.messages[0])
         return redirect("demarches:agent_counter_review", obj.pk)
     obj.refresh_from_db(fields=["reference"])

@@ -27,7 +27,7 @@ from coffre.enums import ValidityRule
 from coffre.exceptions import VaultError
 from coffre.forms import ACCEPT
 from coffre.models import DocumentType
-from demarches import engine, services
+from demarches import engine, hooks, services
 from demarches.engine.forms import Item, PageForm
 from demarches.enums import FieldKind
 from demarches.models import Request
@@ -329,11 +329,16 @@ def fill_page(
 # Check the answers ---------------------------------------------------------------------------------
 
 
-def review_context(obj: Request, *, links: Links, who: engine.Applicant, errors=None) -> dict[str, Any]:
-    """ "Vérifiez vos réponses": every answer with a link to change it, and what is missing."""
+def review_context(
+    obj: Request, *, links: Links, who: engine.Applicant, errors=None, refusal: str | None = None
+) -> dict[str, Any]:
+    """ "Vérifiez vos réponses": every answer with a link to change it, what is missing, and why
+    another app would refuse to send it now (`refusal`, asked of demarches.hooks when not given)."""
     schema = obj.form
     if errors is None:
         errors = engine.validate_answers(schema, obj.answers, applicant=who)
+    if refusal is None:
+        refusal = hooks.submit_refusal(actor=who.user, request=obj) or ""
     page_titles = {page.number: page.title for page in schema.pages}
     return {
         "obj": obj,
@@ -342,6 +347,7 @@ def review_context(obj: Request, *, links: Links, who: engine.Applicant, errors=
             {"url": links.page_url(obj, error.page), "page": page_titles.get(error.page, ""), "error": error}
             for error in errors
         ],
+        "refusal": refusal,
         "change_url_name": links.page,
         "processing_days": schema.processing_days,
         "fee_cents": schema.fee_cents,

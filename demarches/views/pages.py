@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from coffre import uploadhandler
 from demarches import engine, services
-from demarches.exceptions import IllegalTransition, RequestIncomplete
+from demarches.exceptions import IllegalTransition, RequestIncomplete, SubmissionRefused
 from demarches.models import Request
 from demarches.views.common import applicant_of, request_or_404, resume_url, trail
 from demarches.views.filling import APPLICANT, fill_page, review_context
@@ -52,8 +52,10 @@ def page(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 # Check your answers, send ------------------------------------------------------------------------
 
 
-def _review(request: HttpRequest, obj: Request, *, errors=None) -> HttpResponse:
-    context = review_context(obj, links=APPLICANT, who=applicant_of(request, obj), errors=errors)
+def _review(request: HttpRequest, obj: Request, *, errors=None, refusal=None) -> HttpResponse:
+    context = review_context(
+        obj, links=APPLICANT, who=applicant_of(request, obj), errors=errors, refusal=refusal
+    )
     context["trail"] = trail((_("Vérifiez vos réponses"), ""))
     return render(request, "demarches/request/review.html", context)
 
@@ -70,12 +72,15 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @uploadhandler.encrypting_uploads
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Send the draft. A second click (or a second tab) finds it sent and goes to the acknowledgement."""
+    """Send the draft. A second click (or a second tab) finds it sent and goes to the acknowledgement;
+    another app's refusal (demarches.hooks) shows the check page again with its reason."""
     obj = request_or_404(request, pk)
     try:
         services.submit_request(actor=request.user, request=obj)
     except IllegalTransition:
         return redirect("demarches:acknowledgement", obj.pk)
+    except SubmissionRefused as error:
+        return _review(request, obj, refusal=error.messages[0])
     except RequestIncomplete as error:
         if error.errors:
             return _review(request, obj, errors=error.errors)

@@ -67,6 +67,9 @@ def test_each_procedure_goes_to_its_service_and_asks_for_vault_document_types():
 def test_a_link_entry_is_hidden_until_its_page_exists():
     load_catalogue(slugs=["reservation-de-salle", "signaler-un-probleme"])
     rooms = Demarche.objects.get(slug="reservation-de-salle")
+    # Pointed at a page that does not exist (the rooms' own page does now).
+    Demarche.objects.filter(pk=rooms.pk).update(link_url_name="associations:page_a_venir")
+    rooms.refresh_from_db()
 
     assert rooms.link_url() is None
     assert [entry.slug for entry in selectors.catalogue()] == ["signaler-un-probleme"]
@@ -140,3 +143,11 @@ def test_every_form_procedure_renders_every_page_and_is_submitted_with_sample_an
     submitted = services.submit_request(actor=user, request=request, today=TODAY)
     assert submitted.status == RequestStatus.SUBMITTED
     assert submitted.reference.startswith("GN-")
+
+
+@pytest.mark.django_db
+def test_the_associations_link_entries_lead_to_the_rooms_and_equipment_pages():
+    load_catalogue(slugs=["reservation-de-salle", "pret-de-materiel"])
+
+    assert Demarche.objects.get(slug="reservation-de-salle").link_url() == reverse("associations:rooms")
+    assert Demarche.objects.get(slug="pret-de-materiel").link_url() == reverse("associations:equipment")

@@ -28,6 +28,8 @@ SLUGS = [
 @pytest.fixture
 def catalogue():
     load_catalogue(slugs=SLUGS)
+    # A link entry whose page does not exist (the rooms' page does now: pointed at one that does not).
+    Demarche.objects.filter(slug="reservation-de-salle").update(link_url_name="associations:page_a_venir")
 
 
 def titles(response) -> list[str]:
@@ -44,7 +46,7 @@ def test_the_catalogue_is_public_and_lists_published_forms_by_theme(client, cata
     assertContains(response, f'href="{reverse("demarches:demarche", args=["acte-de-naissance"])}"')
     assertContains(response, "5 démarches")
     assertNotContains(response, hidden.title)
-    # The room booking's page does not exist yet: its link entry stays hidden.
+    # The link entry's page does not exist: it stays hidden.
     assertNotContains(response, "Réserver une salle")
 
 

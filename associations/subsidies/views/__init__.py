@@ -1,0 +1,1 @@
+"""The subsidies' pages: the association's (members) and the vie associative service's (agents)."""
