@@ -8,12 +8,10 @@ from guichet.portal import agent_tools, dashboard
 
 
 def associations_card(user) -> dashboard.Card | None:
-    """Shown to members of an association (one query, whatever their number)."""
+    """The user's associations (one query, whatever their number), or how to register one."""
     if not user.is_authenticated:
         return None
     associations = list(selectors.associations_for_user(user=user))
-    if not associations:
-        return None
     return dashboard.Card(
         title=_("Mes associations"),
         template="associations/card.html",

@@ -316,3 +316,13 @@ def test_the_last_board_member_cannot_step_down(client, president, association):
     assert response.status_code == 302
     response = client.post(url("member", association, secretary.pk), {"role": PartyRole.MEMBER})
     assertContains(response, "L&#x27;association doit garder au moins un membre du bureau")
+
+
+def test_mon_espace_lists_the_users_associations_or_how_to_register_one(client, president, association):
+    login(client, UserFactory())
+    assertContains(client.get(reverse("portal:dashboard")), reverse("associations:create"))
+
+    login(client, president)
+    response = client.get(reverse("portal:dashboard"))
+    assertContains(response, f'<a href="{url("association", association)}">Les Amis du Parc</a>', html=True)
+    assertContains(response, "Vérifiée")
