@@ -32,7 +32,8 @@ def check_image(upload) -> str:
 
     if upload.size > MAX_IMAGE_BYTES:
         raise ValidationError(
-            _("L'image dépasse %(max)d Mo : réduisez-la avant de l'envoyer.") % {"max": MAX_IMAGE_BYTES // 2**20}
+            _("L'image dépasse %(max)d Mo : réduisez-la avant de l'envoyer.")
+            % {"max": MAX_IMAGE_BYTES // 2**20}
         )
     try:
         upload.seek(0)
