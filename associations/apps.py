@@ -9,7 +9,7 @@ class AssociationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from associations import cards, personal_data, services  # noqa: F401 (registers)
+        from associations import cards, personal_data, retention, services  # noqa: F401 (registers)
         from guichet.notify import kinds
 
         kinds.register(services.STATUS_NOTIFICATION_KIND)

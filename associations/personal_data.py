@@ -82,8 +82,25 @@ registry.declare(
     },
     exporter=export,
     eraser=erase,
+    kept={
+        Association: dict.fromkeys(
+            ("address_line", "postal_code", "city", "email", "phone", "bank_account_holder", "iban", "bic"),
+            "The association's own contact and bank details (a legal person's), kept with it and its other "
+            "members when one of them leaves.",
+        )
+    },
     not_personal={
-        # The association's own public numbers (RNA, SIRET: public registers), not a person's.
-        Association: ("siret",),
+        Association: {
+            **dict.fromkeys(
+                ("siret", "rna"),
+                "The association's own public numbers (RNA, SIRET: public registers), not a person's.",
+            ),
+            **dict.fromkeys(
+                ("purpose", "website", "logo"), "The association's public presentation (a legal person's)."
+            ),
+            "status_reason": "The service's words on the association's registration (a legal person's file).",
+            "party": "The association's own party, which owns its vault, requests and invoices.",
+        },
+        AssociationInvitation: {"token_hash": "The digest of a random invitation token, naming nobody."},
     },
 )

@@ -9,7 +9,7 @@ class CoffreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from coffre import cards, checks, personal_data  # noqa: F401 (registers)
+        from coffre import cards, checks, personal_data, retention  # noqa: F401 (registers)
         from coffre.services import EXPIRY_NOTIFICATION_KIND
         from guichet.notify import kinds
 

@@ -48,7 +48,7 @@ def _readme() -> str:
     )
 
 
-class _Sink:
+class ZipSink:
     """A write-only file for zipfile that hands over what it received since the last drain."""
 
     def __init__(self) -> None:
@@ -74,7 +74,7 @@ class _Entry:
     content_key: bytes
 
 
-def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
+def zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
     local = timezone.localtime(moment)
     return (max(local.year, 1980), local.month, local.day, local.hour, local.minute, local.second)
 
@@ -100,7 +100,7 @@ class VaultExport:
         self._readme = _readme()  # in the request's language, before the streaming starts
 
     def __iter__(self) -> Iterator[bytes]:
-        sink = _Sink()
+        sink = ZipSink()
         with zipfile.ZipFile(sink, mode="w", allowZip64=True) as archive:
             self._write_text(archive, "LISEZMOI.txt", self._readme)
             yield sink.drain()
@@ -111,14 +111,14 @@ class VaultExport:
         yield sink.drain()
 
     def _write_text(self, archive: zipfile.ZipFile, name: str, text: str) -> None:
-        info = zipfile.ZipInfo(name, date_time=_zip_time(self._now))
+        info = zipfile.ZipInfo(name, date_time=zip_time(self._now))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o644 << 16
         archive.writestr(info, text.encode())
 
-    def _write_document(self, archive: zipfile.ZipFile, sink: _Sink, entry: _Entry) -> Iterator[bytes]:
+    def _write_document(self, archive: zipfile.ZipFile, sink: ZipSink, entry: _Entry) -> Iterator[bytes]:
         version = entry.version
-        info = zipfile.ZipInfo(entry.path, date_time=_zip_time(version.created_at))
+        info = zipfile.ZipInfo(entry.path, date_time=zip_time(version.created_at))
         # PDF, JPEG and PNG are compressed already: stored as they are, byte for byte.
         info.compress_type = zipfile.ZIP_STORED
         info.external_attr = 0o644 << 16

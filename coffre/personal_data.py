@@ -81,23 +81,32 @@ registry.declare(
     app_label="coffre",
     personal_fields={
         # What a person calls and dates their papers, and the name of the file they sent.
-        Document: ("title", "issue_date", "expiry_date"),
-        DocumentVersion: ("filename", "uploaded_by"),
+        Document: ("owner", "title", "issue_date", "expiry_date"),
+        # The digest of what the person sent (the export lists it so they can check their files).
+        DocumentVersion: ("filename", "uploaded_by", "sha256"),
         # Who shared what with which service, and why (a reference such as demarches.request:12,
         # or the owner's own words when they shared from their vault).
         Grant: ("purpose", "note", "granted_by", "revoked_by"),
         # A copy of the document's expiry date, to send each reminder once.
         ReminderSent: ("expiry_date",),
-        DataKey: (),
+        # The party's data key: deleting it is the crypto-shredding.
+        DataKey: ("party",),
         DocumentType: (),
         ShreddingLog: (),
     },
     exporter=export,
     eraser=erase,
     not_personal={
-        # The administrators' catalogue of document kinds, the same for everyone.
-        DocumentType: ("label",),
-        # 128 random bits naming a ciphertext file: nothing of the person or the file's name.
-        DocumentVersion: ("blob_name",),
+        DocumentType: dict.fromkeys(
+            ("code", "label"), "The administrators' catalogue of document kinds, the same for everyone."
+        ),
+        DocumentVersion: {
+            "blob_name": "128 random bits naming a ciphertext file: nothing of the person or the file's name.",
+            "wrapped_content_key": "A random content key, wrapped by the owner's data key: no information.",
+        },
+        DataKey: {
+            "wrapped_key": "A random data key, wrapped by the master key: no information; deleted at shredding.",
+            "kek_id": "Which master key wraps it, an identifier of the town's configuration.",
+        },
     },
 )

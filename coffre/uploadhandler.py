@@ -41,7 +41,10 @@ the view is exempted from the middleware and protected inside)::
 ``@uploadhandler.encrypting_uploads`` does the same two steps as a single
 decorator (the vault's pages use it).
 
-A refused file (type, size, empty) never reaches ``request.FILES``: its partial
+With COFFRE_CLAMD set, each file is also streamed to clamd as it is encrypted
+(`coffre.antivirus`): an infected file, or clamd out of reach, is a refusal too.
+
+A refused file (type, size, empty, antivirus) never reaches ``request.FILES``: its partial
 blob is already deleted and `uploaded_file` raises the refusal with its French
 message. An accepted file that the view does not store is deleted when Django
 closes the request.
@@ -54,6 +57,7 @@ from django.core.files.uploadhandler import FileUploadHandler, SkipFile, StopFut
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
+from coffre import antivirus
 from coffre.exceptions import VaultError
 from coffre.uploads import EncryptedUpload, UploadState
 
@@ -77,7 +81,9 @@ class EncryptingUploadHandler(FileUploadHandler):
         self, field_name, file_name, content_type, content_length, charset=None, content_type_extra=None
     ):
         super().new_file(field_name, file_name, content_type, content_length, charset, content_type_extra)
-        self.file = EncryptedUpload(original_name=file_name, max_bytes=self.max_bytes)
+        self.file = EncryptedUpload(
+            original_name=file_name, max_bytes=self.max_bytes, scanner=antivirus.scanner()
+        )
         # No other handler may see these bytes (the memory and temporary-file handlers keep them in clear).
         raise StopFutureHandlers()
 

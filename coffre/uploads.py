@@ -11,7 +11,10 @@ so both paths check the same things the same way:
   deleted at once;
 - the plaintext only ever exists in memory, one chunk at a time; the storage
   receives ciphertext, under a random name; the content key stays in this
-  object until `store_document` wraps it under the owner's data key.
+  object until `store_document` wraps it under the owner's data key;
+- with a `scanner` (`coffre.antivirus`, when a clamd is configured), each
+  plaintext chunk also goes to the antivirus as it arrives, and `finish` waits
+  for its verdict: an infected file, or no verdict, is refused like a bad type.
 
 Until stored, the blob is an orphan: `close()` (which Django calls at the end
 of the request) deletes it, as does any failure.
@@ -86,10 +89,13 @@ class EncryptedUpload:
     FileField accept it as an uploaded file.
     """
 
-    def __init__(self, *, original_name: str, max_bytes: int | None = None):
+    def __init__(self, *, original_name: str, max_bytes: int | None = None, scanner=None):
         self.original_name = original_name
+        self.scanner = scanner  # a coffre.antivirus.InstreamScanner, or None
         self.max_bytes = settings.COFFRE_MAX_FILE_BYTES if max_bytes is None else max_bytes
         self.blob_name = storage.new_blob_name()
+        if scanner is not None:
+            scanner.label = self.blob_name  # the logs name the blob, never the file
         self.state = UploadState.RECEIVING
         self.mime_type: MimeType | None = None
         self.name = ""
@@ -135,6 +141,8 @@ class EncryptedUpload:
                 raise EmptyFile()
             if self.mime_type is None:
                 self._accept_head()
+            if self.scanner is not None:
+                self.scanner.verdict()  # raises VirusFound or AntivirusUnavailable
             for piece in self._encryptor.finalize():
                 self._blob.write(piece)
             self._blob.close()
@@ -152,6 +160,9 @@ class EncryptedUpload:
         self._push(head)
 
     def _push(self, data: bytes | bytearray) -> None:
+        # Every plaintext byte passes here once, in order, after its type was accepted.
+        if self.scanner is not None:
+            self.scanner.write(data)
         for piece in self._encryptor.update(data):
             self._blob.write(piece)
 
@@ -172,6 +183,8 @@ class EncryptedUpload:
             return
         self.state = UploadState.DISCARDED
         self._content_key = None
+        if self.scanner is not None:
+            self.scanner.close()
         self._head = bytearray()
         self._encryptor.close()
         blob, self._blob = self._blob, None

@@ -9,7 +9,7 @@ class DemarchesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from demarches import cards, personal_data, prefill, services  # noqa: F401 (registers)
+        from demarches import cards, personal_data, prefill, retention, services  # noqa: F401 (registers)
         from guichet.notify import kinds
 
         kinds.register(services.SUBMITTED_NOTIFICATION_KIND)

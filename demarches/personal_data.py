@@ -89,6 +89,14 @@ def erase(user) -> None:
     ).delete()
 
 
+# A request once sent is the town's administrative record (archives publiques): it is kept as it was filed,
+# with its timeline, messages and the agents' notes, for the retention period of its procedure.
+_CATALOGUE = "The town's catalogue of procedures and their forms, the same for everyone."
+_RECORD = (
+    "A request once sent is the town's administrative record (archives publiques), kept as filed for the "
+    "retention period of its procedure; the drafts go with the account."
+)
+
 registry.declare(
     app_label="demarches",
     personal_fields={
@@ -124,19 +132,56 @@ registry.declare(
     },
     exporter=export,
     eraser=erase,
+    kept={
+        Request: dict.fromkeys(
+            ("answers", "consent_statement", "search_vector"),
+            _RECORD,
+        ),
+        RequestEvent: {"motivation": _RECORD},
+        RequestMessage: {"body": _RECORD},
+        RequestNote: {"body": _RECORD},
+        ExportJob: {
+            "filters": "An agent's export of their service's requests, deleted a day after it was made."
+        },
+    },
     not_personal={
-        # The name of a portal page ("famille:enrolments"), not of a person.
-        Demarche: ("link_url_name",),
-        # The administrators' wording of a form's error message, the same for everyone.
-        FormField: ("pattern_message",),
+        Demarche: {
+            "link_url_name": "The name of a portal page ('famille:enrolments'), not of a person.",
+            **dict.fromkeys(("title", "slug", "summary", "description", "what_to_prepare"), _CATALOGUE),
+        },
+        DemarcheRevision: {"schema": _CATALOGUE},
+        FormPage: dict.fromkeys(("title", "intro", "condition"), _CATALOGUE),
+        FormField: dict.fromkeys(
+            (
+                "pattern_message",
+                "key",
+                "label",
+                "hint",
+                "choices",
+                "min_date",
+                "max_date",
+                "pattern",
+                "condition",
+                "balance_with",
+            ),
+            _CATALOGUE,
+        ),
+        Request: {"reference": "The number the town gives a request ('GN-2026-000006'), naming nobody."},
         # Links to the RequestMessage row, whose body is declared there.
-        RequestEvent: ("message",),
-        RequestAttachment: ("message",),
-        # The agents' own words for sorting requests ("Urgent"), the same for everyone.
-        Label: ("name",),
-        # The administrators' wording of a procedure's decision letter; names come in when it is rendered.
-        LetterTemplate: ("subject", "body"),
-        # A generated name ("demandes-etat-civil-2026-11-29.csv").
-        ExportJob: ("file_name",),
+        RequestEvent: {"message": "A link to the message, whose body is declared on RequestMessage."},
+        RequestAttachment: {
+            "message": "A link to the message, whose body is declared on RequestMessage.",
+            "field_key": "Which question of the form the document answers (a key of the form).",
+        },
+        ServiceSpace: {"party": "The service's own party in the vault: nobody is a member of it."},
+        Label: {"name": "The agents' own words for sorting requests ('Urgent'), the same for everyone."},
+        LetterTemplate: dict.fromkeys(
+            ("subject", "body"),
+            "The administrators' wording of a procedure's decision letter; names come in when it is rendered.",
+        ),
+        ExportJob: {
+            "file_name": "A generated name ('demandes-etat-civil-2026-11-29.csv').",
+            "wrapped_key": "A random key of the encrypted export, wrapped by the master key: no information.",
+        },
     },
 )

@@ -10,7 +10,7 @@ class FamilleConfig(AppConfig):
 
     def ready(self) -> None:
         # The family file (part F1): the démarches prefill source, the "Ma famille" card, notifications
-        from famille import cards, personal_data, prefill  # noqa: F401 (registers)
+        from famille import cards, personal_data, prefill, retention  # noqa: F401 (registers)
         from famille.services import family
         from guichet.notify import kinds as notify_kinds
 

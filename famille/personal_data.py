@@ -33,7 +33,7 @@ from guichet.accounts import registry
 
 def export(user) -> dict:
     """The user's households: contact details, adults, children (health included), documents given,
-    quotients and bookings; JSON-ready (dates as ISO strings)."""
+    quotients, enrolments and bookings; JSON-ready (dates as ISO strings)."""
     households = (
         Household.objects.for_user(user)
         .select_related("party")
@@ -42,6 +42,9 @@ def export(user) -> dict:
             "children__authorised_pickups",
             "quotients",
             "documents__requirement__document_type",
+            "enrolments__activity",
+            "enrolments__site",
+            "enrolments__school_year",
         )
     )
     result = []
@@ -99,6 +102,18 @@ def export(user) -> dict:
                     }
                     for quotient in household.quotients.all()
                 ],
+                "inscriptions": [
+                    {
+                        "enfant": enrolment.child_id,
+                        "activité": enrolment.activity.name,
+                        "lieu": enrolment.site.name,
+                        "année_scolaire": enrolment.school_year.name,
+                        "état": enrolment.status,
+                        "demandée_le": enrolment.requested_at.isoformat(),
+                        "motif_du_refus": enrolment.refusal_reason,
+                    }
+                    for enrolment in sorted(household.enrolments.all(), key=lambda e: (e.requested_at, e.pk))
+                ],
                 "réservations": [
                     {"enfant": child_id, "activité": activity, "jour": day.isoformat(), "état": status}
                     for child_id, activity, day, status in Booking.objects.filter(household=household)
@@ -128,6 +143,18 @@ def erase(user) -> None:
         model.objects.filter(addressed, accepted_at__isnull=False).update(email="")
         model.objects.filter(invited_by=user, accepted_at__isnull=True).delete()
 
+
+# The family file is the household's, not one adult's: it stays with the other adults (and, when the
+# last one leaves, with the town until its retention rule ends it), as do the children's records.
+_FILE = (
+    "The household's family file, shared by its adults and the children's record: it stays with the "
+    "household (the party stays) until the family file's retention rule ends it."
+)
+_PLACES = "A number of places ('capacity' only looks like 'city')."
+_INVITATION_DIGEST = "The digest of a random invitation token, naming nobody."
+_BILLED = (
+    "What the family's invoices were computed from (accounting records, 10 years), kept with the household."
+)
 
 registry.declare(
     app_label="famille",
@@ -167,14 +194,35 @@ registry.declare(
     },
     exporter=export,
     eraser=erase,
+    kept={
+        Household: dict.fromkeys(("address", "postal_code", "city", "phone", "email", "is_resident"), _FILE),
+        Child: dict.fromkeys(
+            ("first_name", "last_name", "birth_date", "school_level", "image_rights"), _FILE
+        ),
+        ChildHealth: dict.fromkeys(("allergies", "medical_notes", "has_pai", "pai_details"), _FILE),
+        AuthorisedPickup: dict.fromkeys(("name", "relationship", "phone"), _FILE),
+        FamilyDocument: {"refusal_reason": _FILE},
+        QuotientFamilial: dict.fromkeys(
+            ("value", "monthly_income_cents", "dependants", "refusal_reason"), _BILLED
+        ),
+        Enrolment: {"refusal_reason": _FILE},
+        Booking: {"attendance": _BILLED},
+        TaxCertificate: {"amount_cents": _BILLED},
+    },
     not_personal={
-        # The places of the town (schools, centres) and their addresses, not a person's.
-        Site: ("name", "address"),
-        Activity: ("name",),
-        # "2026-2027", not a person's name.
-        SchoolYear: ("name",),
-        # A number of places ("capacity" only looks like "city").
-        ActivitySite: ("capacity",),
-        Session: ("capacity",),
+        Site: dict.fromkeys(
+            ("name", "address"), "The places of the town (schools, centres), not a person's."
+        ),
+        Activity: dict.fromkeys(
+            ("name", "slug", "description", "weekdays"),
+            "The town's activities and when they run, for everyone.",
+        ),
+        SchoolYear: {"name": "'2026-2027', not a person's name."},
+        ActivitySite: {"capacity": _PLACES},
+        Session: {"capacity": _PLACES},
+        Closure: {"reason": "Why the town closes an activity on a day ('Grève', 'Pont'), for everyone."},
+        BillingRun: {"summary": "Counts and totals of a month's billing run, no person in them."},
+        HouseholdInvitation: {"token_hash": _INVITATION_DIGEST},
+        ChildShareInvitation: {"token_hash": _INVITATION_DIGEST},
     },
 )

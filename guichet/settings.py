@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "guichet.audit",
     "guichet.notify",
     "guichet.portal",
+    "guichet.retention",
+    "guichet.privacy",
+    "guichet.franceconnect",
     "coffre",
     "regie",
     "demarches",
@@ -62,6 +65,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Before WhiteNoise, so that static files carry them too: Permissions-Policy, X-Frame-Options,
+    # and no-store on every personal response (guichet/security).
+    "guichet.security.middleware.SecurityHeadersMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "guichet.context.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -69,11 +76,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads request.user for a decision: an idle session is over.
+    "guichet.security.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "guichet.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks, so that it sees the outcome of every login.
@@ -211,13 +219,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "associations.subsidies.tasks.send_report_reminders",
         "schedule": crontab(hour=8, minute=30),
     },
+    # Retention: the schedule applied once a night, at 2:40 (Europe/Paris), off the busy hours and before the
+    # morning's reminders; it reports each run (guichet.retention.RetentionRun).
+    "retention-apply": {
+        "task": "guichet.retention.tasks.apply_retention",
+        "schedule": crontab(hour=2, minute=40),
+    },
+    # Personal data: the final erasure of the accounts whose 30 days of grace are over, at night.
+    "privacy-erase-due-accounts": {
+        "task": "guichet.privacy.tasks.erase_due_accounts",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # Accounts
 AUTH_USER_MODEL = "accounts.User"
-# E-mail is unique case-insensitively (a functional unique constraint), which
-# Django's check cannot see.
-SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -228,13 +244,14 @@ PASSWORD_HASHERS = [
     "guichet.accounts.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# 12 characters at least, and no common password, even disguised (guichet/security/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-        "OPTIONS": {"min_length": 10},
+        "OPTIONS": {"min_length": 12},
     },
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "guichet.security.passwords.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
@@ -255,6 +272,10 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
+# Sensitive actions ask for the password (or the authenticator's code) again, valid 5 minutes:
+# allauth's e-mail changes, and the views decorated with guichet.security.reauth.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     "login": "30/m/ip",
@@ -277,13 +298,20 @@ AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Guichet")
 OTP_TOTP_THROTTLE_FACTOR = 1
 
-# Sessions and cookies
+# Sessions and cookies. A session ends after 30 minutes without activity (15 for agents and
+# staff), flushed server-side (guichet/security/middleware.py); 8 hours is the cookie's lifetime.
 SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_IDLE_TIMEOUT_CITIZEN = 30 * 60
+SESSION_IDLE_TIMEOUT_AGENT = 15 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 
 # Security headers on every response
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -296,6 +324,32 @@ SECURE_HSTS_PRELOAD = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Powerful browser features the portal never uses: off for every page and every frame.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -349,6 +403,10 @@ COFFRE_KEKS = env.list("COFFRE_KEKS", default=["demo-only:G8P9Nv3r/TGIVYIGiM2tMG
 COFFRE_QUOTA_BYTES = env.int("COFFRE_QUOTA_BYTES", default=200 * 1024 * 1024)
 COFFRE_MAX_FILE_BYTES = env.int("COFFRE_MAX_FILE_BYTES", default=20 * 1024 * 1024)
 COFFRE_EXPIRY_SOON_DAYS = env.int("COFFRE_EXPIRY_SOON_DAYS", default=30)
+# Optional antivirus (coffre/antivirus.py): a clamd's unix socket or host:port; every upload is then
+# streamed to it as it is encrypted, and refused if infected or if clamd does not answer (fail closed).
+COFFRE_CLAMD = env("COFFRE_CLAMD", default="")
+COFFRE_CLAMD_TIMEOUT = env.float("COFFRE_CLAMD_TIMEOUT", default=10.0)
 # Encrypted blobs only; S3-compatible storage: see coffre/storage.py.
 STORAGES["coffre"] = {
     "BACKEND": "coffre.storage.VaultFileSystemStorage",
@@ -447,9 +505,42 @@ REGIE_SEPA_SCHEMA = env("REGIE_SEPA_SCHEMA", default="pain.008.001.02")
 ASSOCIATIONS_SERVICE_SLUG = env("ASSOCIATIONS_SERVICE_SLUG", default="vie-associative")
 ASSOCIATIONS_INVITATION_DAYS = 14
 
+# Whatever the level, what the handlers write is redacted: no e-mail, IBAN, card number, phone number
+# or token of a URL; no template context or HTTP body at DEBUG (guichet/security/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "guichet.security.logs.RedactingFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# FranceConnect (guichet/franceconnect): signing in and up with the State's identity federation, per town.
+# Off while FRANCECONNECT_ISSUER, FRANCECONNECT_CLIENT_ID or FRANCECONNECT_CLIENT_SECRET is empty (no
+# button, its pages answer 404). The town registers {SITE_URL}/franceconnect/retour/ as redirect URI and
+# {SITE_URL}/franceconnect/deconnexion/retour/ as post-logout redirect URI with FranceConnect.
+# The issuer, e.g. https://fcp-low.sbx.dev-franceconnect.fr/api/v2 (FranceConnect v2's sandbox).
+FRANCECONNECT_ISSUER = env("FRANCECONNECT_ISSUER", default="")
+FRANCECONNECT_CLIENT_ID = env("FRANCECONNECT_CLIENT_ID", default="")
+FRANCECONNECT_CLIENT_SECRET = env("FRANCECONNECT_CLIENT_SECRET", default="")
+FRANCECONNECT_SCOPES = env.list(
+    "FRANCECONNECT_SCOPES",
+    default=[
+        "openid",
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "birthdate",
+        "birthplace",
+        "birthcountry",
+        "gender",
+        "email",
+    ],
+)
+FRANCECONNECT_ACR_VALUES = env("FRANCECONNECT_ACR_VALUES", default="eidas1")
+FRANCECONNECT_PROMPT = env("FRANCECONNECT_PROMPT", default="login consent")
+FRANCECONNECT_TIMEOUT = env.float("FRANCECONNECT_TIMEOUT", default=10.0)  # seconds, per call
+FRANCECONNECT_DISCOVERY_TTL = env.int("FRANCECONNECT_DISCOVERY_TTL", default=3600)  # metadata and keys
+# The button and the logout are form POSTs answered by a redirect to FranceConnect: form-action allows it.
+if FRANCECONNECT_ISSUER:
+    SECURE_CSP["form-action"].append("{0.scheme}://{0.netloc}".format(urlsplit(FRANCECONNECT_ISSUER)))

@@ -56,3 +56,9 @@ PAYFIP_API_URL = "http://127.0.0.1:9/tpa/services/securite"
 PAYFIP_PAYMENT_URL = "http://127.0.0.1:9/tpa/paiementws.web"
 PAYFIP_NUMCLI = "123456"
 PAYFIP_TIMEOUT = 2.0
+
+# FranceConnect stays off whatever the developer's environment says: the tests that need it start a local
+# provider and turn it on themselves (tests/franceconnect).
+FRANCECONNECT_ISSUER = ""
+FRANCECONNECT_CLIENT_ID = ""
+FRANCECONNECT_CLIENT_SECRET = ""

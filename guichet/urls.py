@@ -20,6 +20,7 @@ def admin_login(request):
 urlpatterns = [
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
+    path("", include("guichet.franceconnect.urls")),  # before allauth: it answers /compte/logout/
     path("compte/", include("allauth.urls")),
     # Visitors choose their language too, signed in or not.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -32,5 +33,6 @@ urlpatterns = [
     path("", include("guichet.accounts.urls")),
     path("", include("guichet.audit.urls")),
     path("", include("guichet.notify.urls")),
+    path("", include("guichet.privacy.urls")),
     path("", include("guichet.portal.urls")),
 ]

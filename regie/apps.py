@@ -13,6 +13,7 @@ class RegieConfig(AppConfig):
         from regie import (
             cards,
             personal_data,  # noqa: F401 (declares the app's personal data)
+            retention,  # noqa: F401 (its register entry)
         )
 
         kinds.register("regie_reminder")

@@ -89,33 +89,79 @@ def erase(user) -> None:
     Mandate.objects.active().filter(payer__person=user).update(revoked_at=timezone.now())
 
 
+_NUMBER = "A number the treasury gives (gapless per year), naming nobody."
+_CURRENCY = "A currency code ('EUR')."
+_REFERENCE = "A random or provider-made identifier of a payment operation, naming nobody."
+_ACCOUNTS = (
+    "A public accounting record (pièce justificative of the public accountant), kept 10 years after its year."
+)
+
 registry.declare(
     app_label="regie",
     personal_fields={
-        Invoice: (),
+        # Who pays, and the agent who issued it by hand.
+        Invoice: ("payer", "created_by"),
         # A line may name a child or a place booked ("Cantine — Léa").
         InvoiceLine: ("label",),
-        Payment: (),
+        Payment: ("payer", "created_by"),
         PaymentAllocation: (),
         # An agent's free text about the payer's situation.
-        Refund: ("reason",),
-        CreditNote: ("reason",),
+        Refund: ("reason", "created_by"),
+        CreditNote: ("reason", "created_by"),
         # The PDF prints the payer's name and address.
         Receipt: ("pdf",),
         ProcessedWebhookEvent: (),
-        Discrepancy: (),
-        Mandate: ("holder_name", "iban", "bic"),
+        # The agent who settled a difference with the provider.
+        Discrepancy: ("resolved_by",),
+        Mandate: ("payer", "holder_name", "iban", "bic", "signed_by", "revoked_by"),
         # The pain.008 file prints the debtors' names and IBANs.
-        DirectDebitBatch: ("xml",),
+        DirectDebitBatch: ("xml", "created_by"),
         DirectDebitItem: (),
         Reminder: (),
     },
     exporter=export,
     eraser=erase,
+    kept={
+        InvoiceLine: {"label": _ACCOUNTS},
+        Refund: {"reason": _ACCOUNTS},
+        CreditNote: {"reason": _ACCOUNTS},
+        Mandate: dict.fromkeys(
+            ("holder_name", "iban", "bic"),
+            "Revoked at once, kept for the bank: the proof of the mandate, 14 months after the last debit.",
+        ),
+        DirectDebitBatch: {"xml": _ACCOUNTS},
+    },
     not_personal={
-        # A date, not an address.
-        Receipt: ("emailed_at",),
-        # A random identifier of the file for the bank, not a message someone wrote.
-        DirectDebitBatch: ("message_id",),
+        Invoice: {
+            "number": _NUMBER,
+            "currency": _CURRENCY,
+            "source": "Which app's object the invoice bills, by type and id ('famille.booking:12').",
+        },
+        InvoiceLine: {"source": "Which app's object the line bills, by type and id ('famille.booking:12')."},
+        Payment: {
+            "currency": _CURRENCY,
+            **dict.fromkeys(
+                ("provider_reference", "provider_payment_reference", "idempotency_key", "invoice_key"),
+                _REFERENCE,
+            ),
+            "redirect_url": "The payment provider's page for this payment, a random address.",
+            "receipt_number": _NUMBER,
+        },
+        Refund: dict.fromkeys(("idempotency_key", "provider_reference"), _REFERENCE),
+        CreditNote: {"number": _NUMBER, "idempotency_key": _REFERENCE},
+        Receipt: {"emailed_at": "A date, not an address.", "sha256": "The digest of the receipt's PDF."},
+        ProcessedWebhookEvent: dict.fromkeys(("event_id", "event_type"), _REFERENCE),
+        Discrepancy: {
+            **dict.fromkeys(("provider_reference", "event_id"), _REFERENCE),
+            **dict.fromkeys(("expected_currency", "received_currency"), _CURRENCY),
+        },
+        Mandate: {"reference": "The mandate's unique reference (RUM), a number the town gives."},
+        DirectDebitBatch: {
+            "message_id": "A random identifier of the file for the bank, not a message someone wrote."
+        },
+        DirectDebitItem: {
+            "end_to_end_id": _REFERENCE,
+            "reject_reason": "The bank's code for a rejected debit (ISO 20022 'AC04'), not free text.",
+        },
     },
 )

@@ -121,6 +121,11 @@ MATRIX: dict[str, Row] = {
     ),
     # Already verified: sent on to where they were going.
     "accounts:otp_verify": Row(named("accounts:otp_verify"), {**everyone(302), ANONYMOUS: LOGIN}),
+    # Re-authentication by the code: whoever has no authenticator is sent to the password's page.
+    "accounts:reauthenticate_code": Row(
+        named("accounts:reauthenticate_code"),
+        {**everyone(200), ANONYMOUS: LOGIN, CITIZEN: 302, OTHER_CITIZEN: 302},
+    ),
     # Notifications: someone else's notification is a 404.
     "notify:list": Row(named("notify:list"), SIGNED_IN),
     "notify:mark_read": Row(
@@ -463,6 +468,35 @@ MATRIX: dict[str, Row] = {
     ),
     "famille:agent_occupancy": Row(named("famille:agent_occupancy"), FAMILLE_AGENT),
     # (end of F4)
+    # FranceConnect: off in this world (no FRANCECONNECT_* settings), so its pages answer 404 to everyone;
+    # its logout, at allauth's address, stays allauth's. tests/franceconnect/test_pages.py checks each page
+    # for each role with FranceConnect on.
+    "franceconnect:start": Row(named("franceconnect:start"), everyone(404), method="post"),
+    "franceconnect:callback": Row(named("franceconnect:callback"), everyone(404)),
+    "franceconnect:signup": Row(named("franceconnect:signup"), everyone(404)),
+    "franceconnect:link": Row(named("franceconnect:link"), everyone(404)),
+    "franceconnect:cancel": Row(named("franceconnect:cancel"), everyone(404), method="post"),
+    "franceconnect:logout_return": Row(named("franceconnect:logout_return"), everyone(404)),
+    "franceconnect:reauthenticate": Row(
+        named("franceconnect:reauthenticate"), {**everyone(404), ANONYMOUS: LOGIN}
+    ),
+    "franceconnect:logout": Row(named("franceconnect:logout"), {**everyone(200), ANONYMOUS: 302}),
+    # (end of FranceConnect)
+    # Transparency (guichet.retention): the register of processing activities and the retention schedule are
+    # public, like the privacy notice (portal:privacy, above).
+    "portal:processing_register": Row(named("portal:processing_register"), PUBLIC),
+    "portal:retention_schedule": Row(named("portal:retention_schedule"), PUBLIC),
+    # (end of transparency)
+    # Personal-data rights (guichet.privacy): only the signed-in user's own data, so no one else's object to
+    # reach. Downloading asks for the password again first (a fresh sign-in does not count); the deletion
+    # page shows to all (an agent's or an administrator's says why it cannot be deleted online). After a
+    # deletion the person is signed out: those pages are public (without a valid link, a refusal).
+    "privacy:home": Row(named("privacy:home"), SIGNED_IN),
+    "privacy:export": Row(named("privacy:export"), {**everyone(302), ANONYMOUS: LOGIN}, method="post"),
+    "privacy:delete": Row(named("privacy:delete"), SIGNED_IN),
+    "privacy:deleted": Row(named("privacy:deleted"), PUBLIC),
+    "privacy:come_back": Row(named("privacy:come_back"), PUBLIC),
+    # (end of personal-data rights)
     # Associations and their sub-apps (subsidies, rooms, equipment): rows next to their tests.
     **associations_matrix.rows(),
     # allauth

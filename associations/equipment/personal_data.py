@@ -64,6 +64,7 @@ registry.declare(
     personal_fields={
         Item: (),
         Loan: (
+            "purpose",
             "delivery_address",
             "contact_name",
             "contact_phone",
@@ -80,8 +81,28 @@ registry.declare(
     },
     exporter=export,
     eraser=erase,
+    kept={
+        Loan: {
+            **dict.fromkeys(
+                ("refusal_reason", "return_note"),
+                "The service's own words on the association's loan (its decision, the return check), kept with it.",
+            ),
+            "purpose": "The association's event the equipment is lent for, kept with the association's loan.",
+        },
+        LoanLine: {
+            "damage_note": "The return check of the association's loan (what was damaged), kept with it."
+        },
+    },
+    pseudonymised={
+        Loan: {
+            "delivery_address": "A delivery keeps an address (a CHECK constraint): once the loan is over, a mark of "
+            "the erasure takes its place; a loan under way keeps it until the equipment is back.",
+        }
+    },
     not_personal={
-        # The name of a kind of equipment ("Chaise pliante"), not a person's.
-        Item: ("name",),
+        Item: dict.fromkeys(
+            ("name", "unit_singular", "unit_plural", "description", "photo", "photo_alt"),
+            "The town's catalogue of equipment to lend ('Chaise pliante'), the same for everyone.",
+        ),
     },
 )

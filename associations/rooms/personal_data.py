@@ -103,8 +103,17 @@ registry.declare(
     exporter=export,
     eraser=erase,
     not_personal={
-        # The town's rooms: their names and the buildings' addresses, not a person's; a number of
-        # places ("capacity" only looks like "city").
-        Room: ("name", "address", "capacity"),
+        Room: {
+            **dict.fromkeys(
+                ("name", "slug", "address", "description", "equipment", "accessibility_details"),
+                "The town's rooms and their buildings, described for everyone.",
+            ),
+            "capacity": "A number of places ('capacity' only looks like 'city').",
+        },
+        RoomPhoto: dict.fromkeys(("image", "alt_text"), "A public photo of a town room and its description."),
+        SeriesConflict: {
+            "detail": "The public holiday's name, or the slot already booked ('18:00–20:00'): never a person's."
+        },
+        FeedKey: {"salt": "Random bits of the calendar feed's key, naming nobody."},
     },
 )

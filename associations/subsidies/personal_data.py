@@ -61,6 +61,8 @@ def erase(user) -> None:
     to delete; a subsidy request is always an association's."""
 
 
+_INCOME = "The income of an association's project budget (a legal person's accounts), not a person's income."
+
 registry.declare(
     app_label="subsidies",
     personal_fields={
@@ -81,11 +83,23 @@ registry.declare(
     },
     exporter=export,
     eraser=erase,
+    kept={
+        Application: dict.fromkeys(
+            ("score_comment", "opinion_text", "decision_motivation"),
+            "The service's instruction and the town's decision on the association's request: administrative "
+            "records, kept for their retention period.",
+        ),
+        FinancialReport: {
+            "comment": "The association's report on the use of a public subsidy, kept for the control of public "
+            "funds."
+        },
+    },
     not_personal={
-        # The campaign's title ("Subventions aux associations 2027"), not a person's name.
-        Campaign: ("name",),
-        # The income of an association's project budget (a legal person's accounts), not a person's income.
-        Application: ("income_cents",),
-        FinancialReport: ("actual_income_cents",),
+        Campaign: {
+            "name": "The campaign's title ('Subventions aux associations 2027'), not a person's name."
+        },
+        Criterion: {"label": "A criterion of the campaign's scoring grid, the same for every association."},
+        Application: {"income_cents": _INCOME},
+        FinancialReport: {"actual_income_cents": _INCOME},
     },
 )

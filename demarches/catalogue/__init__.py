@@ -1,4 +1,4 @@
-"""The town's catalogue of 38 procedures, shipped as data (catalogue/data/*.json).
+"""The town's catalogue of 39 procedures, shipped as data (catalogue/data/*.json).
 
 One JSON file per theme: {"theme": …, "service": …, "entries": [entry, …]}, an
 entry's own "service" or "theme" winning over the file's. An entry is either
@@ -44,6 +44,10 @@ SERVICES: dict[str, tuple[str, str]] = {
     "secretariat-general": (
         "Secrétariat général",
         "Courrier, saisines par voie électronique, rendez-vous avec les élus.",
+    ),
+    "dpo": (
+        "Délégué à la protection des données",
+        "Droits des personnes sur leurs données : opposition, limitation, rectification, effacement.",
     ),
 }
 

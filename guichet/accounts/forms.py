@@ -2,6 +2,7 @@ from django import forms
 from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from guichet.accounts import services
@@ -16,7 +17,7 @@ class SignupForm(forms.Form):
     accept_terms = forms.BooleanField(
         label=_("J'ai lu et j'accepte les conditions générales d'utilisation"),
         error_messages={"required": _("Vous devez accepter les conditions générales d'utilisation.")},
-        help_text=lazy(format_html, str)(
+        help_text=lazy(format_html, str, SafeString)(
             '<a href="{}">{}</a>',
             reverse_lazy("portal:terms"),
             _("Lire les conditions générales d'utilisation"),
@@ -76,6 +77,22 @@ class TokenForm(forms.Form):
         token = "".join(self.cleaned_data["token"].split())
         if not token.isdigit():
             raise forms.ValidationError(_("Le code ne contient que des chiffres."))
+        return token
+
+
+class ReauthenticateTokenForm(TokenForm):
+    """The code again before a sensitive action; wrong codes count in django-otp's throttling."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_token(self) -> str:
+        token = super().clean_token()
+        try:
+            services.verify_second_factor(user=self.user, token=token)
+        except services.SecondFactorError as error:
+            raise forms.ValidationError(error.message) from error
         return token
 
 

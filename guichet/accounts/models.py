@@ -44,7 +44,8 @@ class UserManager(BaseUserManager):
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who signs in: citizen, parent, association member, agent or administrator."""
 
-    email = models.EmailField(_("adresse électronique"), max_length=254)
+    # Unique as typed (what Django's auth checks, auth.W004) and case-insensitively (the constraint below).
+    email = models.EmailField(_("adresse électronique"), max_length=254, unique=True)
     first_name = models.CharField(_("prénom"), max_length=150, blank=True)
     last_name = models.CharField(_("nom de famille"), max_length=150, blank=True)
     phone = models.CharField(_("téléphone"), max_length=32, blank=True)

@@ -1,11 +1,14 @@
 """Invariants of the accounts app that must hold however a user is created."""
 
+import time
+
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from guichet.accounts import services
 from guichet.accounts.models import User
+from guichet.security import sessions
 
 
 @receiver(post_save, sender=User, dispatch_uid="accounts_person_party")
@@ -26,3 +29,10 @@ def remember_second_factor(sender, request, user: User, **kwargs) -> None:
 @receiver(user_logged_in, dispatch_uid="accounts_count_login")
 def count_login(sender, request, user: User, **kwargs) -> None:
     services.count_login(user=user)
+
+
+@receiver(user_logged_in, dispatch_uid="accounts_session_clock")
+def start_session_clock(sender, request, user: User, **kwargs) -> None:
+    # The idle expiry counts from the login, saved with the login's own session write.
+    if request is not None and hasattr(request, "session"):
+        sessions.start(request, user, now=time.time())

@@ -10,5 +10,7 @@ urlpatterns = [
     path("mon-espace/securite/", views.security, name="security"),
     path("mon-espace/securite/codes-de-secours/", views.otp_backup_codes, name="otp_backup_codes"),
     path("mon-espace/securite/desactiver/", views.otp_disable, name="otp_disable"),
+    # Re-authentication by the authenticator's code (by the password: allauth's account_reauthenticate).
+    path("mon-espace/securite/confirmer/", views.reauthenticate_code, name="reauthenticate_code"),
     path("mon-espace/profil/", views.profile, name="profile"),
 ]

@@ -1,4 +1,5 @@
 import segno
+from allauth.account.views import BaseReauthenticateView
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,7 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from guichet.accounts import selectors, services
-from guichet.accounts.forms import ConfirmForm, ProfileForm, TokenForm
+from guichet.accounts.forms import ConfirmForm, ProfileForm, ReauthenticateTokenForm, TokenForm
+from guichet.security.reauth import reauthentication_required
 
 
 def _next_url(request: HttpRequest, default: str = "portal:dashboard") -> str:
@@ -69,8 +71,33 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             form.add_error("token", error.message)
         else:
             otp_login(request, device)
+            # A new session key with the second factor too: one seen before it now opens nothing.
+            request.session.cycle_key()
             return redirect(_next_url(request))
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request, "")})
+
+
+class ReauthenticateByCodeView(BaseReauthenticateView):
+    """Confirm a sensitive action with the authenticator's code (or a backup code) instead of the password.
+
+    allauth's page for the password (`account_reauthenticate`) offers this one as an alternative
+    (AccountAdapter.get_reauthentication_methods); both replay the action waiting for them.
+    """
+
+    form_class = ReauthenticateTokenForm
+    template_name = "accounts/reauthenticate_code.html"
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def form_valid(self, form) -> HttpResponse:
+        from guichet.security.reauth import record_totp_reauthentication
+
+        record_totp_reauthentication(self.request)
+        return super().form_valid(form)
+
+
+reauthenticate_code = require_http_methods(["GET", "POST"])(ReauthenticateByCodeView.as_view())
 
 
 @require_http_methods(["GET"])
@@ -98,6 +125,7 @@ def otp_backup_codes(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+@reauthentication_required
 def otp_disable(request: HttpRequest) -> HttpResponse:
     try:
         services.disable_second_factor(actor=request.user)

@@ -40,6 +40,14 @@ ACTION_LABELS: dict[str, Promise] = {
     "demarches.decision.read": _("Consultation par un agent du courrier de décision d'une de vos demandes"),
     "demarches.request.assign": _("Attribution d'une de vos demandes à un agent du service"),
     "demarches.request.letter": _("Courrier de décision d'une de vos demandes"),
+    # Retention: what the nightly run did at the end of a retention period (the system's, not an agent's)
+    "demarches.request.pseudonymise": _(
+        "Pseudonymisation d'une de vos demandes terminées, à la fin de sa durée de conservation"
+    ),
+    "demarches.request.purge": _(
+        "Suppression d'une de vos demandes terminées, à la fin de sa durée de conservation"
+    ),
+    "retention.run": _("Application des durées de conservation"),
 }
 
 # Apps add codes faster than this file: the last word of a code still says what happened.

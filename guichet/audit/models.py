@@ -68,7 +68,11 @@ class AuditEvent(AppendOnlyModel):
 
 
 class AuditSeal(AppendOnlyModel):
-    """A checkpoint of the chain: without it, deleting the last sealed rows would leave no trace."""
+    """A checkpoint of the chain: without it, deleting the last sealed rows would leave no trace.
+
+    Seals are never deleted, not even when the events they sealed reach the end of
+    their retention period: an AuditCheckpoint then names the seal the chain starts from.
+    """
 
     up_to_seq = models.BigIntegerField(_("scellé jusqu'au n°"), unique=True)
     last_hash = models.CharField(_("dernière empreinte"), max_length=64)
@@ -80,6 +84,33 @@ class AuditSeal(AppendOnlyModel):
     class Meta:
         verbose_name = _("sceau du journal d'audit")
         verbose_name_plural = _("sceaux du journal d'audit")
+        get_latest_by = "up_to_seq"
+
+    def __str__(self) -> str:
+        return f"{self.up_to_seq} {self.last_hash[:12]}"
+
+
+class AuditCheckpoint(AppendOnlyModel):
+    """Where the chain starts again once its oldest stretch was deleted at the end of its retention period.
+
+    The events sealed up to `up_to_seq` (the end of one seal's batch) are gone; the
+    chain goes on from that seal's `last_hash`, and `verify_audit` starts there. A
+    database trigger refuses a checkpoint that does not match a seal, goes backwards,
+    or covers an event newer than `purged_before` or than 180 days; events are
+    deleted only at or below the latest checkpoint, never otherwise (migration 0005).
+    """
+
+    up_to_seq = models.BigIntegerField(_("supprimés jusqu'au n°"), unique=True)
+    last_hash = models.CharField(_("empreinte de reprise"), max_length=64)
+    purged_count = models.PositiveIntegerField(_("événements supprimés"))
+    purged_before = models.DateTimeField(_("tous antérieurs au"))
+    created_at = models.DateTimeField(_("le"), default=timezone.now)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("point de reprise du journal d'audit")
+        verbose_name_plural = _("points de reprise du journal d'audit")
         get_latest_by = "up_to_seq"
 
     def __str__(self) -> str:

@@ -7,13 +7,15 @@ fields, `export` and `erase` into its registry.
 from django.utils import timezone
 
 from guichet.audit.actions import action_label
-from guichet.audit.models import AuditEvent, AuditSeal
+from guichet.audit.models import AuditCheckpoint, AuditEvent, AuditSeal
 from guichet.audit.selectors import party_ids_for
 
 PERSONAL_FIELDS = {
     # Who acted, from where, and whose data it was: ids and an address, never names.
     AuditEvent: ("actor_id", "owner_party_id", "ip"),
     AuditSeal: (),
+    # Where the chain starts again after a retention purge: numbers and a hash.
+    AuditCheckpoint: (),
 }
 
 
@@ -43,5 +45,6 @@ def erase(user) -> None:
 
     It proves who touched whose data (a legal obligation, and the citizen's own
     protection), holds only ids, and is hash-chained, so a row removed on request
-    would break the chain. It goes when its retention period ends, not on request.
+    would break the chain. It goes when its retention period ends, not on request
+    (whole stretches of the chain, by the nightly retention run).
     """

@@ -1,19 +1,27 @@
-"""Writing the audit log, sealing it into a hash chain, and checking that chain."""
+"""Writing the audit log, sealing it into a hash chain, checking that chain, and purging its oldest stretches.
+
+record(*, actor, action, target=None, owner=None, **details) -> AuditEvent
+seal_pending(*, batch_size=1000) -> int
+purge_sealed_before(*, cutoff, batch_size=5000) -> Iterator[int]   (retention: whole stretches only)
+verify_chain(*, chunk_size=2000) -> VerificationResult     (from the latest checkpoint)
+"""
 
 import hashlib
 import json
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import Min
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from guichet import context
-from guichet.audit.models import AuditEvent, AuditSeal
+from guichet.audit.models import AuditCheckpoint, AuditEvent, AuditSeal
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +44,10 @@ CONTENT_FIELDS = (
 )
 # Any constant will do as long as nothing else takes it: "audit_se" in ASCII.
 SEAL_LOCK_KEY = 0x61756469745F7365
+# "audit_pu": the purge's, taken by the checkpoint trigger too (migration 0005).
+PURGE_LOCK_KEY = 0x61756469745F7075
+# Audit events are kept this long at least, whatever the retention rule says (the trigger's floor).
+MINIMUM_RETENTION_DAYS = 180
 
 
 def _check_detail(key: str, value: Any) -> None:
@@ -143,6 +155,67 @@ def seal_pending(*, batch_size: int = 1000) -> int:
     return len(rows)
 
 
+# Retention ----------------------------------------------------------------------
+
+
+def latest_checkpoint() -> AuditCheckpoint | None:
+    return AuditCheckpoint.objects.order_by("-up_to_seq").first()
+
+
+def purge_sealed_before(*, cutoff: datetime, batch_size: int = 5000) -> Iterator[int]:
+    """Delete the oldest whole stretches of the chain whose events are all older than `cutoff`.
+
+    A stretch ends where a seal ends: the longest run of sealed events, from the
+    previous checkpoint to a seal, in which no event is as recent as `cutoff`. A
+    checkpoint naming that seal and its hash is written first (the trigger checks
+    it), then the events it covers are deleted in batches (each its own
+    transaction, so a long purge never holds the table). Unsealed events are never
+    deleted. Yields how many events each committed batch deleted: nothing when
+    nothing is old enough, so running it twice deletes nothing more. Events left
+    at or below the checkpoint by an interrupted run go at the next one.
+    """
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [PURGE_LOCK_KEY])
+        previous = latest_checkpoint()
+        start = previous.up_to_seq if previous else 0
+        first_recent = AuditEvent.objects.filter(seal_seq__gt=start, created_at__gte=cutoff).aggregate(
+            seq=Min("seal_seq")
+        )["seq"]
+        seals = AuditSeal.objects.filter(up_to_seq__gt=start)
+        if first_recent is not None:
+            seals = seals.filter(up_to_seq__lt=first_recent)
+        seal = seals.order_by("-up_to_seq").first()
+        if seal is not None:
+            count = AuditEvent.objects.filter(seal_seq__gt=start, seal_seq__lte=seal.up_to_seq).count()
+            AuditCheckpoint.objects.create(
+                up_to_seq=seal.up_to_seq, last_hash=seal.last_hash, purged_count=count, purged_before=cutoff
+            )
+            # Logged too, like the seals: the point the chain starts from lives outside the database.
+            logger.info(
+                "Audit log checkpoint: events up to seq %d deleted (%d), chain goes on from hash %s",
+                seal.up_to_seq,
+                count,
+                seal.last_hash,
+            )
+    checkpoint = latest_checkpoint()
+    if checkpoint is None:
+        return
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Raw SQL: the ORM's delete path is closed on purpose; the trigger lets these rows through.
+            cursor.execute(
+                "DELETE FROM audit_auditevent WHERE id IN ("
+                "SELECT id FROM audit_auditevent WHERE seal_seq <= %s ORDER BY seal_seq LIMIT %s)",
+                [checkpoint.up_to_seq, batch_size],
+            )
+            count = cursor.rowcount
+        if count:
+            yield count
+        if count < batch_size:
+            return
+
+
 # Verification -----------------------------------------------------------------
 
 
@@ -153,6 +226,8 @@ class VerificationResult:
     pending: int
     first_bad_seq: int | None = None
     problem: str = ""
+    # The events up to this number were deleted at the end of their retention period (a checkpoint).
+    purged_up_to: int = 0
 
     @property
     def ok(self) -> bool:
@@ -160,6 +235,22 @@ class VerificationResult:
 
     @property
     def message(self) -> str:
+        if self.ok and self.purged_up_to:
+            return ngettext(
+                "Journal d'audit intact : %(checked)d événement scellé vérifié "
+                "(du n° %(first)d au n° %(last)d), %(pending)d en attente de scellement ; "
+                "les événements jusqu'au n° %(purged)d ont été supprimés à la fin de leur durée de conservation.",
+                "Journal d'audit intact : %(checked)d événements scellés vérifiés "
+                "(du n° %(first)d au n° %(last)d), %(pending)d en attente de scellement ; "
+                "les événements jusqu'au n° %(purged)d ont été supprimés à la fin de leur durée de conservation.",
+                self.checked,
+            ) % {
+                "checked": self.checked,
+                "first": self.purged_up_to + 1,
+                "last": self.last_seq,
+                "pending": self.pending,
+                "purged": self.purged_up_to,
+            }
         if self.ok:
             return ngettext(
                 "Journal d'audit intact : %(checked)d événement scellé vérifié "
@@ -183,13 +274,17 @@ def _missing(first: int, last: int) -> str:
 def verify_chain(*, chunk_size: int = 2000) -> VerificationResult:
     """Walk the sealed rows in chain order, a chunk at a time, and stop at the first that does not hold.
 
+    Starts from the latest retention checkpoint (the events before it were purged
+    at the end of their retention period), which must match the seal it names.
     Checks each row's hash, its link to the previous row, that no sequence number
-    is missing, and that every checkpoint still matches the row it sealed, so that
+    is missing, and that every seal still matches the row it sealed, so that
     rows deleted at the end are caught as well as those in the middle.
     """
     pending = AuditEvent.objects.filter(seal_seq__isnull=True).count()
-    checkpoints = AuditSeal.objects.order_by("up_to_seq").values_list("up_to_seq", "last_hash")
-    head = checkpoints.last()
+    checkpoint = AuditCheckpoint.objects.order_by("-up_to_seq").values_list("up_to_seq", "last_hash").first()
+    start_seq, start_hash = checkpoint or (0, "")
+    seals = AuditSeal.objects.order_by("up_to_seq").values_list("up_to_seq", "last_hash")
+    head = seals.last()
     if head is None:
         if AuditEvent.objects.filter(seal_seq__isnull=False).exists():
             return VerificationResult(
@@ -200,22 +295,39 @@ def verify_chain(*, chunk_size: int = 2000) -> VerificationResult:
                 problem=_("des événements sont scellés mais aucun sceau n'est enregistré."),
             )
         return VerificationResult(checked=0, last_seq=0, pending=pending)
+    if (
+        checkpoint is not None
+        and not AuditSeal.objects.filter(up_to_seq=start_seq, last_hash=start_hash).exists()
+    ):
+        return VerificationResult(
+            checked=0,
+            last_seq=start_seq,
+            pending=pending,
+            first_bad_seq=start_seq + 1,
+            problem=_("le point de reprise n° %(seq)d ne correspond à aucun sceau.") % {"seq": start_seq},
+            purged_up_to=start_seq,
+        )
 
     # Rows sealed while we walk are past the head we read, so they are left for the next run.
     up_to_seq = head[0]
     rows = (
-        AuditEvent.objects.filter(seal_seq__lte=up_to_seq)
+        AuditEvent.objects.filter(seal_seq__gt=start_seq, seal_seq__lte=up_to_seq)
         .order_by("seal_seq")
         .values(*CONTENT_FIELDS, "seal_seq", "prev_hash", "hash")
         .iterator(chunk_size=chunk_size)
     )
-    marks = checkpoints.iterator(chunk_size=chunk_size)
+    marks = seals.filter(up_to_seq__gt=start_seq).iterator(chunk_size=chunk_size)
     mark = next(marks, None)
-    expected, prev_hash = 1, ""
+    expected, prev_hash = start_seq + 1, start_hash
 
     def broken(seq: int, problem: str) -> VerificationResult:
         return VerificationResult(
-            checked=expected - 1, last_seq=expected - 1, pending=pending, first_bad_seq=seq, problem=problem
+            checked=expected - 1 - start_seq,
+            last_seq=expected - 1,
+            pending=pending,
+            first_bad_seq=seq,
+            problem=problem,
+            purged_up_to=start_seq,
         )
 
     for row in rows:
@@ -241,4 +353,6 @@ def verify_chain(*, chunk_size: int = 2000) -> VerificationResult:
             _("%(missing)s Le dernier sceau va jusqu'au n° %(seq)d.")
             % {"missing": _missing(expected, up_to_seq), "seq": up_to_seq},
         )
-    return VerificationResult(checked=up_to_seq, last_seq=up_to_seq, pending=pending)
+    return VerificationResult(
+        checked=up_to_seq - start_seq, last_seq=up_to_seq, pending=pending, purged_up_to=start_seq
+    )

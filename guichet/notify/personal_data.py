@@ -13,9 +13,9 @@ from django.utils import timezone
 from guichet.notify.models import Delivery, Notification, NotificationPreference
 
 PERSONAL_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
-    Notification: ("subject", "body", "body_html", "url"),
+    Notification: ("user", "subject", "body", "body_html", "url"),
     Delivery: ("last_error",),
-    NotificationPreference: (),
+    NotificationPreference: ("user",),
 }
 
 

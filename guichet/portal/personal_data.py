@@ -17,6 +17,10 @@ registry.declare(
     personal_fields={NewsItem: ()},
     exporter=export,
     eraser=erase,
-    # The text of a news item, written by the town's staff for everyone to read.
-    not_personal={NewsItem: ("body",)},
+    not_personal={
+        NewsItem: dict.fromkeys(
+            ("title", "slug", "summary", "body", "image", "image_alt"),
+            "A news item, written by the town's staff for everyone to read.",
+        )
+    },
 )

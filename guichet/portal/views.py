@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
@@ -14,6 +16,7 @@ from guichet.portal import agent_tools, dashboard, selectors
 from guichet.portal.decorators import agent_required
 from guichet.portal.models import NewsTopic
 from guichet.public_files import public_storage
+from guichet.retention import selectors as retention_selectors
 
 PUBLIC_TYPES = {".png": "image/png", ".jpg": "image/jpeg"}
 
@@ -48,6 +51,55 @@ def agent_home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def legal_page(request: HttpRequest, page: str) -> HttpResponse:
     return render(request, f"portal/pages/{page}.html")
+
+
+@login_not_required
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice: the town's own text, then who, what, how long, the rights and where to use them."""
+    schedule = retention_selectors.load_schedule()
+    return render(
+        request,
+        "portal/pages/privacy.html",
+        {"schedule": schedule, "sections": retention_selectors.processing_register(schedule)},
+    )
+
+
+@login_not_required
+@require_GET
+def processing_register(request: HttpRequest) -> HttpResponse:
+    """The register of processing activities (RGPD, art. 30), generated from what is configured."""
+    schedule = retention_selectors.load_schedule()
+    trail = [
+        (_("Accueil"), reverse("portal:home")),
+        (_("Données personnelles"), reverse("portal:privacy")),
+        (_("Registre des traitements"), ""),
+    ]
+    return render(
+        request,
+        "portal/pages/processing_register.html",
+        {"sections": retention_selectors.processing_register(schedule), "schedule": schedule, "trail": trail},
+    )
+
+
+@login_not_required
+@require_GET
+def retention_schedule(request: HttpRequest) -> HttpResponse:
+    """How long each kind of data is kept, as the administrators set it, and when it was last applied."""
+    trail = [
+        (_("Accueil"), reverse("portal:home")),
+        (_("Données personnelles"), reverse("portal:privacy")),
+        (_("Durées de conservation"), ""),
+    ]
+    return render(
+        request,
+        "portal/pages/retention_schedule.html",
+        {
+            "schedule": retention_selectors.load_schedule(),
+            "last_run": retention_selectors.last_run(),
+            "trail": trail,
+        },
+    )
 
 
 @login_not_required

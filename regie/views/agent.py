@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guichet import audit
+from guichet.security.reauth import reauthentication_required
 from regie import exports, forms, selectors, services
 from regie.enums import DebitBatchStatus, DebitItemStatus, PaymentMethod, PaymentStatus
 from regie.exceptions import (
@@ -208,8 +209,13 @@ def receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @regie_agent_required
 @require_http_methods(["GET", "POST"])
+@reauthentication_required(allow_get=True)
 def refund(request: HttpRequest, pk: int) -> HttpResponse:
-    """Give back part or all of what this payment paid for one of its invoices."""
+    """Give back part or all of what this payment paid for one of its invoices.
+
+    Money leaves the town: the agent confirms who they are first (password or code, once in
+    5 minutes); the form they sent is then recorded as it was.
+    """
     payment = _get_or_404(selectors.payment_for_regie, request.user, pk)
     if payment.status != PaymentStatus.SUCCEEDED:
         raise Http404

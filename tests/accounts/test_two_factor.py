@@ -9,6 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from guichet.audit.models import AuditEvent
 from tests.factories import PASSWORD, UserFactory, add_backup_codes, make_admin, make_agent
 from tests.helpers import login
+from tests.security.helpers import reauthenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -181,11 +182,13 @@ def test_a_citizen_can_turn_2fa_off_but_an_agent_cannot(client):
     citizen = UserFactory()
     TOTPDevice.objects.create(user=citizen, name="t", confirmed=True)
     login(client, citizen)
+    reauthenticate(client)  # a sensitive action (tests/security/test_reauthentication.py)
     client.post(reverse("accounts:otp_disable"))
     assert not TOTPDevice.objects.filter(user=citizen).exists()
 
     agent = make_agent()
     login(client, agent)
+    reauthenticate(client)
     response = client.post(reverse("accounts:otp_disable"), follow=True)
     assert "La double authentification est obligatoire pour les agents" in response.text
     assert TOTPDevice.objects.filter(user=agent).exists()

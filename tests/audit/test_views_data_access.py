@@ -120,8 +120,9 @@ def test_a_long_history_is_paginated_newest_first_in_a_fixed_number_of_queries(
             audit.record(actor=agents[minute % 10], action="user.view", owner=person_party(citizen))
     login(client, citizen)
 
-    # Session, user, town, unread notifications, then the page's own four (see the selector's test).
-    with django_assert_max_num_queries(8):
+    # Session, user, town, unread notifications, then the page's own four (see the selector's test),
+    # and the audit log's retention rule, which the page states.
+    with django_assert_max_num_queries(9):
         response = client.get(URL)
 
     rows = table_rows(response.text)
@@ -161,3 +162,14 @@ def test_the_selector_resolves_a_page_of_many_agents_in_four_queries(citizen, dj
     assert {access.service for access in page.object_list} <= set(
         Service.objects.values_list("name", flat=True)
     )
+
+
+def test_the_page_says_how_long_the_traces_are_kept(client, citizen):
+    from guichet.retention.models import RetentionRule
+
+    RetentionRule.objects.update_or_create(code="audit.events", defaults={"days": 730})
+    login(client, citizen)
+
+    response = client.get(URL)
+
+    assert "Ces traces sont gardées 2 ans, puis supprimées." in response.text

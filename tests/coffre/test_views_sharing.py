@@ -173,6 +173,7 @@ def test_an_agent_lists_what_is_shared_with_their_services_only_while_it_is_acti
     assertContains(with_yesterday, "Fini hier")
 
     with travel(datetime(2026, 3, 3, 9, 0, tzinfo=PARIS), tick=False):
+        login(client, agent)  # the next day: a new session (an idle one ends after 15 minutes)
         response = client.get(reverse("coffre:agent_documents"))
 
     assert response.status_code == 200
@@ -238,6 +239,7 @@ def test_an_expired_grant_opens_nothing(client, citizen, agent, service):
     assert client.get(reverse("coffre:agent_download", args=[version.pk])).status_code == 200
 
     with travel(datetime(2026, 3, 3, 0, 0, tzinfo=PARIS) + timedelta(seconds=1), tick=False):
+        login(client, agent)  # the next day: a new session (an idle one ends after 15 minutes)
         assert client.get(reverse("coffre:agent_download", args=[version.pk])).status_code == 404
         assert client.get(reverse("coffre:agent_preview", args=[version.pk])).status_code == 404
 

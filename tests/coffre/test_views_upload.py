@@ -24,7 +24,7 @@ PARIS = ZoneInfo("Europe/Paris")
 TYPE_REFUSED = (
     "Ce type de fichier n&#x27;est pas accepté : seuls les documents PDF et les images JPEG ou PNG le sont."
 )
-CHOOSE_AGAIN = "Pour votre sécurité, le fichier envoyé n'a pas été gardé : choisissez-le à nouveau."
+CHOOSE_AGAIN = "Pour votre sécurité, le fichier envoyé n&#x27;a pas été gardé : choisissez-le à nouveau."
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The catalogue of 38 procedures: it loads, once, and every form works with sample answers."""
+"""The catalogue of 39 procedures: it loads, once, and every form works with sample answers."""
 
 from datetime import timedelta
 
@@ -18,23 +18,23 @@ FORM_SLUGS = [entry["slug"] for entry in entries() if entry.get("kind", "form") 
 LINK_SLUGS = [entry["slug"] for entry in entries() if entry.get("kind") == "link"]
 
 
-def test_the_data_holds_38_entries_numbered_in_order_33_forms_and_5_links():
-    assert [entry["number"] for entry in entries()] == list(range(1, 39))
-    assert len({entry["slug"] for entry in entries()}) == 38
-    assert len(FORM_SLUGS) == 33
+def test_the_data_holds_39_entries_numbered_in_order_34_forms_and_5_links():
+    assert [entry["number"] for entry in entries()] == list(range(1, 40))
+    assert len({entry["slug"] for entry in entries()}) == 39
+    assert len(FORM_SLUGS) == 34
     assert [entry["number"] for entry in entries() if entry.get("kind") == "link"] == [24, 25, 26, 35, 36]
 
 
 @pytest.mark.django_db
-def test_all_38_entries_load_published_and_a_second_load_changes_nothing():
+def test_all_39_entries_load_published_and_a_second_load_changes_nothing():
     first = load_catalogue()
 
-    assert len(first.created) == 38
-    assert Demarche.objects.count() == 38
-    assert Demarche.objects.filter(status=DemarcheStatus.PUBLISHED).count() == 38
+    assert len(first.created) == 39
+    assert Demarche.objects.count() == 39
+    assert Demarche.objects.filter(status=DemarcheStatus.PUBLISHED).count() == 39
     forms = Demarche.objects.filter(kind=DemarcheKind.FORM)
-    assert forms.count() == 33
-    assert forms.filter(current_revision__number=1).count() == 33
+    assert forms.count() == 34
+    assert forms.filter(current_revision__number=1).count() == 34
     assert set(Demarche.objects.filter(kind=DemarcheKind.LINK).values_list("slug", flat=True)) == set(
         LINK_SLUGS
     )
@@ -42,8 +42,8 @@ def test_all_38_entries_load_published_and_a_second_load_changes_nothing():
 
     second = load_catalogue()
 
-    assert second.created == [] and len(second.existing) == 38
-    assert Demarche.objects.count() == 38
+    assert second.created == [] and len(second.existing) == 39
+    assert Demarche.objects.count() == 39
     assert (FormPage.objects.count(), FormField.objects.count(), DemarcheRevision.objects.count()) == counts
 
 

@@ -248,6 +248,8 @@ def test_after_the_deadline_the_page_says_it_will_be_billed(client, lucie):
     url = reverse("famille:booking_cancel", args=[booking.pk])
 
     with time_machine.travel(datetime(2026, 12, 9, 8, 0, tzinfo=PARIS), tick=False):
+        # Back on the portal that day: a new session (the idle one of the fixture has ended).
+        login(client, parent)
         page = client.get(url)
         client.post(url)
 
@@ -265,6 +267,8 @@ def test_after_the_deadline_without_billing_the_page_says_why_not(client, lucie)
     url = reverse("famille:booking_cancel", args=[booking.pk])
 
     with time_machine.travel(datetime(2026, 12, 9, 8, 0, tzinfo=PARIS), tick=False):
+        # Back on the portal that day: a new session (the idle one of the fixture has ended).
+        login(client, parent)
         page = client.get(url)
         refused = client.post(url)
 

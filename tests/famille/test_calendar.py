@@ -263,6 +263,8 @@ def test_a_missing_document_is_named_above_the_calendar(client, november):
 def test_a_session_started_today_offers_no_cancellation(client, november):
     _parent, household, child, activity, days, _booked = november
     with time_machine.travel(datetime.combine(date(2026, 11, 23), time(12, 0), tzinfo=PARIS), tick=False):
+        # Back on the portal that day: a new session (the idle one of the fixture has ended).
+        login(client, _parent)
         response = client.get(month_url(child))
 
     assertNotContains(response, f'name="cancel" value="{_booked.pk}"')

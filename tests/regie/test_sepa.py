@@ -24,6 +24,7 @@ from regie.enums import (
 from regie.exceptions import InvalidDebit, InvalidMandate, InvoiceNotPayable
 from regie.models import DirectDebitBatch, DirectDebitItem, Invoice, Payment
 from tests.factories import UserFactory, person_party
+from tests.helpers import login
 from tests.regie.conftest import bill, make_household, pay_at_counter
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +250,7 @@ def test_collecting_from_the_page(agent_client, citizen, payer, billed_service, 
     assert agent_client.get(collect).status_code == 405
 
     with time_machine.travel(timezone.now() + timedelta(days=20)):
+        login(agent_client, regie_agent)  # 20 days later: a new session (an idle one ends after 15 minutes)
         response = agent_client.post(collect, follow=True)
     assertContains(response, "Remise encaissée")
     assert Invoice.objects.with_balance().get(pk=invoice.pk).is_paid

@@ -13,6 +13,7 @@ from regie.models import Refund
 from tests.factories import ServiceFactory, UserFactory, make_agent, make_town, person_party
 from tests.helpers import login
 from tests.regie.conftest import bill, in_thread, pay_at_counter, post_webhook
+from tests.security.helpers import reauthenticate
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,7 @@ def test_a_partial_refund_of_a_cash_payment(agent_client, payer, invoice, regie_
     payment = pay_at_counter(regie_agent, payer, [invoice], 1250)
     page = agent_client.get(refund_url(payment))
     token = page.context["form"]["idempotency_key"].value()
+    reauthenticate(agent_client)  # money leaves: the agent confirms who they are (tests/security)
 
     response = agent_client.post(
         refund_url(payment),
@@ -82,6 +84,7 @@ def test_a_card_payment_is_refunded_through_the_provider(
 ):
     redirect = services.start_online_payment(actor=citizen, payer=payer, invoices=[invoice])
     post_webhook(fake_stripe_api.pay(redirect.payment.provider_reference))
+    reauthenticate(agent_client)
 
     agent_client.post(
         refund_url(redirect.payment),
@@ -97,6 +100,7 @@ def test_a_refund_above_what_was_paid_is_refused_with_what_was_typed(
     agent_client, payer, invoice, regie_agent
 ):
     payment = pay_at_counter(regie_agent, payer, [invoice], 1000)
+    reauthenticate(agent_client)
 
     response = agent_client.post(
         refund_url(payment),
@@ -116,6 +120,7 @@ def test_a_refund_above_what_was_paid_is_refused_with_what_was_typed(
 def test_a_double_submitted_refund_form_refunds_once(agent_client, payer, invoice, regie_agent):
     payment = pay_at_counter(regie_agent, payer, [invoice], 1250)
     data = {"invoice": invoice.pk, "amount": "5", "reason": "Erreur", "idempotency_key": "7" * 32}
+    reauthenticate(agent_client)
     agent_client.post(refund_url(payment), data)
     agent_client.post(refund_url(payment), data)
     assert Refund.objects.count() == 1
@@ -165,6 +170,7 @@ def test_two_agents_refunding_at_once_never_give_back_more_than_was_paid(billed_
     @in_thread
     def submit(agent, token):
         client = login(Client(), agent)
+        reauthenticate(client)
         barrier.wait()
         response = client.post(
             refund_url(payment),

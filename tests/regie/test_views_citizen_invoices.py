@@ -74,9 +74,10 @@ def test_the_paid_and_all_tabs(citizen_client, payer, billed_service, regie_agen
     assertContains(everything, '<a href="?vue=toutes" aria-current="page">Toutes</a>', html=True)
 
 
-def test_an_overdue_invoice_shows_a_danger_badge(citizen_client, payer, billed_service):
+def test_an_overdue_invoice_shows_a_danger_badge(citizen, citizen_client, payer, billed_service):
     invoice = bill(payer, billed_service, due_in_days=3)
     with time_machine.travel(timezone.now() + timedelta(days=5)):
+        login(citizen_client, citizen)  # 5 days later: a new session (an idle one ends after 30 minutes)
         response = citizen_client.get(LIST)
     assertContains(response, invoice.number)
     assertContains(response, '<span class="badge badge--danger">En retard</span>', html=True)

@@ -107,6 +107,8 @@ def test_the_list_shows_the_requests_to_decide_first_with_each_tab_s_count(agent
 def test_loans_not_back_on_time_are_flagged_late(agent_client, world, clock):
     loan = handed_over(request(world.association, world.member, {world.chairs: 10}, JUNE_12), world.agent)
     clock.move_to(at(date(2026, 6, 15)))
+    # Back on the portal that day: a new session (the idle one of the fixture has ended).
+    login(agent_client, world.agent)
 
     response = agent_client.get(LIST, {"vue": "a-recuperer"})
 

@@ -130,7 +130,7 @@ def test_the_request_form_offers_the_verified_associations_with_the_dates_and_wh
     assertNotContains(response, "Club pas encore vérifié")
     assertContains(response, 'value="2026-06-12"')
     assertContains(response, "50 disponibles du 12 au 14 juin (sur 200).")
-    assertContains(response, "À retirer à l'atelier (ne se livre pas).")
+    assertContains(response, "À retirer à l&#x27;atelier (ne se livre pas).")
 
 
 def test_the_form_preselects_the_association_the_member_switched_to(client, world):
@@ -382,8 +382,8 @@ def test_a_member_cancels_a_loan_before_it_starts(client, world):
 
 def test_cancelling_once_the_loan_started_is_refused_with_the_reason(client, world, clock):
     loan = request(world.association, world.president, {world.chairs: 10}, JUNE_12)
-    login(client, world.member)
     clock.move_to(at(JUNE_12, 10))
+    login(client, world.member)
 
     assertContains(
         client.get(loan_url(loan, "associations:equipment_loan_cancel")), "ne peut plus être annulé en ligne"

@@ -199,6 +199,8 @@ def test_the_check_form_keeps_what_was_typed_and_releases_the_deposit(client, ag
     url = reverse("associations:rooms_agent_check", args=[booking.pk])
 
     with time_machine.travel(datetime(2026, 3, 15, 9, 0, tzinfo=PARIS), tick=False):
+        # Back on the portal that day: a new session (the idle one of the fixture has ended).
+        login(client, agent)
         wrong = client.post(url, {"condition": "damaged", "damage_notes": "", "kept": "50"})
         too_much = client.post(url, {"condition": "damaged", "damage_notes": "Porte abîmée", "kept": "250"})
         done = client.post(url, {"condition": "damaged", "damage_notes": "Porte abîmée", "kept": "50"})

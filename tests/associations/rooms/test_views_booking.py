@@ -361,6 +361,8 @@ def test_a_booking_that_started_cannot_be_cancelled_and_the_page_says_why(client
     )
 
     with time_machine.travel(datetime(2025, 8, 20, 15, 0, tzinfo=PARIS), tick=False):
+        # Back on the portal that day: a new session (the idle one of the fixture has ended).
+        login(client, president)
         page = client.get(reverse("associations:rooms_booking_cancel", args=[booking.pk]))
         refused = client.post(reverse("associations:rooms_booking_cancel", args=[booking.pk]))
 

@@ -329,6 +329,8 @@ def test_the_reports_list_shows_overdue_received_due_and_checked(agent_client, w
     assert [a.pk for a in agent_client.get(REPORTS, {"etat": "due"}).context["applications"]] == [other.pk]
 
     clock.move_to(datetime(2027, 7, 1, 9, 0, tzinfo=PARIS))
+    # Back on the portal that day: a new session (the idle one of the fixture has ended).
+    login(agent_client, world.agent)
     overdue = agent_client.get(REPORTS, {"etat": "overdue"})
     assert [a.pk for a in overdue.context["applications"]] == [other.pk]
     assertContains(overdue, "En retard")
