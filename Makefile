@@ -57,9 +57,13 @@ lint: install
 
 test: install messages lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	@# The vault's tests again, its blobs on a local S3 server (moto): ~1.5 min. The test databases
+	@# the run above made (or kept) are reused (--reuse-db); PYTEST_ARGS_S3=--create-db to rebuild them.
+	GUICHET_TEST_STORAGE=s3 $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup tests/coffre $(PYTEST_ARGS_S3)
 
 bench: install
-	$(PY) bench/run.py
+	$(PIP) install -q -e '.[dev,bench]'
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 db: install
 	@$(PY) -m guichet.devdb

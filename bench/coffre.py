@@ -24,10 +24,8 @@ import argparse
 import hashlib
 import http.client
 import os
-import re
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,17 +35,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+from _common import CSRF_INPUT, free_port, setup_django
+
 ROOT = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
-
-
-def setup_django() -> None:
-    # Run as a script, this folder comes first on the path, and this file is named like the app.
-    sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent)]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-    import django
-
-    django.setup()
 
 
 def fsync_path(path: Path) -> None:
@@ -148,7 +139,7 @@ def main() -> None:
         metavar="SECONDS",
         help="before each measure, wait up to SECONDS for the CPU to be mostly idle (shared machines)",
     )
-    args = parser.parse_args()
+    args, _others = parser.parse_known_args()  # `make bench` hands every bench the same arguments
     global WAIT_IDLE
     WAIT_IDLE = args.wait_idle
     setup_django()
@@ -334,13 +325,6 @@ LABELS = {"copy": "the shutil copy", "copy_chunks": "the 64 KiB copy"}
 # HTTP upload through the running portal -------------------------------------------------------
 
 HTTP_PASSWORD = "Bench-coffre-" + secrets.token_urlsafe(12)
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Browser:

@@ -37,29 +37,28 @@ import argparse
 import http.client
 import importlib
 import os
-import re
 import secrets
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from datetime import time as clock
-from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+
+from _common import (
+    Parent,
+    drain_queue,
+    free_port,
+    percentiles,
+    production_env,
+    setup_django,
+    source_address,
+    start_web,
+    start_worker,
+    stop,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def setup_django() -> None:
-    # Run as a script, this folder comes first on the path, and this file is named like the app.
-    sys.path[:] = [str(ROOT), *(p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent)]
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
-    import django
-
-    django.setup()
 
 
 class Rollback(Exception):
@@ -307,73 +306,6 @@ def billing_bench(*, households: int, month: date, repeat: int) -> None:
 # today's family sign-in count is put back as it was.
 
 STORM_PASSWORD = "Bench-famille-" + secrets.token_urlsafe(12)
-CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def source_address(index: int) -> str:
-    """A loopback address of its own per parent (Linux routes all of 127.0.0.0/8 to lo)."""
-    return f"127.0.{1 + index // 250}.{1 + index % 250}"
-
-
-class Parent:
-    """Just enough of a browser over http.client: cookies, CSRF token, no redirect followed."""
-
-    def __init__(self, port: int, address: str, email: str, child_id: int):
-        self.port, self.address, self.email, self.child_id = port, address, email, child_id
-        self.cookies: dict[str, str] = {}
-        self.connection: http.client.HTTPConnection | None = None
-
-    def connect(self) -> None:
-        self.connection = http.client.HTTPConnection(
-            "127.0.0.1", self.port, timeout=600, source_address=(self.address, 0)
-        )
-        self.connection.connect()
-
-    def request(self, method: str, path: str, *, body=None, headers=None) -> tuple[int, dict, bytes]:
-        if self.connection is None:
-            self.connect()
-        all_headers = {"Host": f"127.0.0.1:{self.port}", **(headers or {})}
-        if self.cookies:
-            all_headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        try:
-            self.connection.request(method, path, body=body, headers=all_headers)
-            response = self.connection.getresponse()
-            content = response.read()
-        except (http.client.HTTPException, OSError):
-            self.connection.close()
-            self.connection = None
-            raise
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
-        if response.headers.get("Connection", "").lower() == "close":
-            self.connection.close()
-            self.connection = None
-        return response.status, dict(response.headers), content
-
-    def csrf_token(self, path: str) -> str:
-        status, _headers, content = self.request("GET", path)
-        assert status == 200, (path, status)
-        return CSRF_INPUT.search(content.decode()).group(1)
-
-    def post_form(self, path: str, fields: list[tuple[str, object]]) -> tuple[int, dict, bytes]:
-        return self.request(
-            "POST",
-            path,
-            body=urlencode(fields).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )
-
-    def close(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
 
 
 def _storm_days(today: date, count: int) -> list[date]:
@@ -603,114 +535,14 @@ def clean_storm(world: dict, *, session_keys: list[str], logins_before: int | No
         store(session_key=key).delete()
 
 
-def wait_for(port: int, path: str, process: subprocess.Popen, seconds: int = 90) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn stopped at start")
-        try:
-            probe = Parent(port, "127.0.0.1", "", 0)
-            status = probe.request("GET", path)[0]
-            probe.close()
-            if status == 200:
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer within {seconds} s")
-
-
 STORM_LOG = ROOT / "var" / "bench-famille-storm.log"
-
-
-def production_env(port: int) -> dict:
-    """The environment of production (DEBUG off) but plain HTTP on 127.0.0.1; collects the static
-    files first when they are not (production serves the collected, hashed files)."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "guichet.settings",
-        "DJANGO_DEBUG": "false",
-        "SECURE_SSL_REDIRECT": "false",
-        "SECURE_HSTS_SECONDS": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "GUNICORN_BIND": f"127.0.0.1:{port}",
-    }
-    if not (ROOT / "var" / "static" / "staticfiles.json").exists():
-        subprocess.run(
-            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-    return env
-
-
-def start_web(port: int, env: dict, log) -> subprocess.Popen:
-    """gunicorn with the production configuration (its access log nowhere: a line a request)."""
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "guichet.wsgi", "--config", "guichet/gunicorn.conf.py"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-    )
-    wait_for(port, "/compte/login/", web)
-    return web
-
-
-def start_worker(env: dict, log) -> subprocess.Popen:
-    """A Celery worker as docker-compose.yml runs it (concurrency 2)."""
-    command = ["celery", "--app", "guichet", "worker", "--loglevel", "WARNING", "--concurrency", "2"]
-    return subprocess.Popen(
-        [sys.executable, "-m", *command, "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
-
-
-def stop(processes: list[subprocess.Popen]) -> None:
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def drain_queue(seconds: float = 120) -> tuple[int, float]:
-    """Wait for the worker to run the tasks the storm queued (a waiting booking queues a promotion
-    check): returns how many are left and how long it took. Nothing to wait for without a broker."""
-    from django.conf import settings
-
-    if not os.environ.get("REDIS_URL"):
-        return 0, 0.0
-    import redis
-
-    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    started = time.monotonic()
-    while True:
-        left = client.llen("celery") + client.hlen("unacked")
-        if not left or time.monotonic() - started > seconds:
-            return left, time.monotonic() - started
-        time.sleep(0.5)
-
-
-def percentiles(values: list[float]) -> str:
-    if len(values) < 2:
-        return "n/a"
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return (
-        f"p50 {statistics.median(values) * 1000:7.0f} ms   p95 {cuts[94] * 1000:7.0f} ms   "
-        f"p99 {cuts[98] * 1000:7.0f} ms   max {max(values) * 1000:7.0f} ms"
-    )
 
 
 def storm_bench(
     *, households: int, days: int, capacity: int, login_threads: int, worker_after: bool = False
-) -> bool:
-    """Returns True when every check passed (no HTTP error, no overbooking, each child once a day)."""
+) -> dict:
+    """Returns the figures; "passed" is True when every check passed (no HTTP error, no overbooking,
+    each child once a day)."""
     from django.db import close_old_connections, connection
     from django.utils import timezone
 
@@ -755,7 +587,7 @@ def _storm(
     login_threads: int,
     seeding: float,
     worker_after: bool,
-) -> bool:
+) -> dict:
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -775,6 +607,7 @@ def _storm(
         for parent in parents
     }
     errors: list[str] = []
+    server_errors: list[int] = []  # 5xx answers, of the booking POST or of the result page
     STORM_LOG.parent.mkdir(exist_ok=True)
     log = STORM_LOG.open("w")
     env = production_env(parents[0].port)
@@ -819,12 +652,16 @@ def _storm(
                 status, headers, _ = parent.post_form(calendar_path[parent.child_id], fields)
                 post_done[index] = time.perf_counter()
                 post_latency[index] = post_done[index] - begin
+                if status >= 500:
+                    server_errors.append(status)
                 if status != 302 or not headers.get("Location", "").endswith(result_path):
                     errors.append(f"booking of {parent.email}: {status}")
                     return
                 status, _headers, content = parent.request("GET", result_path)
                 full_done[index] = time.perf_counter()
                 full_latency[index] = full_done[index] - begin
+                if status >= 500:
+                    server_errors.append(status)
                 if status != 200 or "Réservations de".encode() not in content:
                     errors.append(f"result page of {parent.email}: {status}")
             except (OSError, http.client.HTTPException) as error:
@@ -917,7 +754,25 @@ def _storm(
     print("  no overbooking, every child once a day: " + ("confirmed" if passed else "NOT CONFIRMED"))
     for error in errors[:10]:
         print(f"    {error}")
-    return passed
+    return {
+        "passed": passed,
+        "households": count,
+        "days": len(rows),
+        "capacity": capacity,
+        "logins_per_s": count / login_seconds,
+        "login_latency": [elapsed for elapsed, _token in logged],
+        "requests_per_s": count / post_seconds,
+        "bookings_per_s": total / post_seconds,
+        "post_latency": [value for value in post_latency if value],
+        "full_latency": [value for value in full_latency if value],
+        "storm_seconds": storm_seconds,
+        "errors": len(errors),
+        "server_errors": len(server_errors),
+        "overbooked": sum(row.confirmed > row.capacity or row.booked > row.capacity for row in rows),
+        "wrong_days": wrong,
+        "duplicates": duplicates,
+        "tasks_left": tasks_left,
+    }
 
 
 # ------------------------------------------------------------------------------------------------
@@ -947,14 +802,14 @@ def main() -> None:
     if args.only != "storm":
         billing_bench(households=args.households, month=args.month, repeat=args.repeat)
     if args.only != "billing":
-        passed = storm_bench(
+        figures = storm_bench(
             households=args.storm_households,
             days=args.storm_days,
             capacity=args.storm_capacity,
             login_threads=args.login_threads,
             worker_after=args.worker_after_storm,
         )
-        if not passed:
+        if not figures["passed"]:
             sys.exit(1)
 
 

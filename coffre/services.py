@@ -36,12 +36,14 @@ unreadable orphan (its key went with the row) that `purge_orphan_blobs` removes.
 
 import hashlib
 import logging
+import os
 import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
@@ -663,6 +665,57 @@ def _write_marker(party_id: int, key_uuid: uuid.UUID) -> None:
         logger.exception("Could not write the shredding marker of party %s", party_id)
 
 
+def _log_file_path() -> Path | None:
+    path = settings.COFFRE_SHREDDING_LOG
+    return Path(path) if path else None
+
+
+def _append_to_log_file(entries: Iterable[tuple[int, uuid.UUID]]) -> None:
+    """Append entries to COFFRE_SHREDDING_LOG: the copy of the log that no restore brings back in time.
+
+    Called after the commit only: an entry for a shred that rolled back would
+    destroy a live key at the next restore. One short write with O_APPEND, fsync'd.
+    """
+    path = _log_file_path()
+    lines = "".join(f"{party_id}.{key_uuid}\n" for party_id, key_uuid in entries)
+    if path is None or not lines:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, lines.encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError:
+        logger.exception("Could not append to the shredding log file %s", path)
+
+
+def _file_log_entries() -> set[tuple[int, uuid.UUID]]:
+    path = _log_file_path()
+    if path is None or not path.exists():
+        return set()
+    entries = set()
+    with path.open(encoding="ascii", errors="replace") as lines:
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            party_id, _sep, key_uuid = line.partition(".")
+            try:
+                entries.add((int(party_id), uuid.UUID(key_uuid)))
+            except ValueError:
+                logger.warning("Ignored a malformed line of the shredding log file: %r", line)
+    return entries
+
+
+def _record_outside_database(party_id: int, key_uuid: uuid.UUID) -> None:
+    """The shred's copies that a restore of an older database cannot undo: marker and log file."""
+    _write_marker(party_id, key_uuid)
+    _append_to_log_file([(party_id, key_uuid)])
+
+
 def _destroy_data_key(data_key: DataKey) -> tuple[int, list[str]]:
     """Delete a data key with every document and version under it; returns (documents, blob names)."""
     versions = DocumentVersion.objects.filter(data_key=data_key)
@@ -679,8 +732,9 @@ def shred(*, actor, owner: Party) -> ShredResult:
 
     Without the data key no content key unwraps, so nothing of theirs decrypts
     again, even from a copy of the storage taken before. A database backup still
-    holds the wrapped data key: the party and key ids go to ShreddingLog (and a
-    marker beside the blobs) so that a restore re-applies it. The Party row stays.
+    holds the wrapped data key: the party and key ids go to ShreddingLog, a
+    marker beside the blobs and the COFFRE_SHREDDING_LOG file, so that a restore
+    re-applies it (`manage.py restore`). The Party row stays.
     """
     if not perms.can_shred_vault(actor, owner):
         raise VaultAccessDenied()
@@ -699,7 +753,7 @@ def shred(*, actor, owner: Party) -> ShredResult:
         )
         _delete_blobs_on_commit(blobs)
         if key_uuid is not None:
-            transaction.on_commit(partial(_write_marker, owner.pk, key_uuid))
+            transaction.on_commit(partial(_record_outside_database, owner.pk, key_uuid))
     return ShredResult(party_id=owner.pk, documents=documents, versions=len(blobs))
 
 
@@ -721,13 +775,16 @@ def apply_shredding_log(*, extra_entries: Iterable[tuple[int, uuid.UUID]] = ()) 
     """Destroy again every data key the log names: run after restoring an older backup, before serving.
 
     The log is the union of the ShreddingLog table, the markers in the vault
-    storage and `extra_entries` (a copy kept elsewhere). Idempotent: a second
-    run finds nothing left to destroy; it also completes the table and markers.
+    storage, the COFFRE_SHREDDING_LOG file and `extra_entries` (a copy kept
+    elsewhere). Idempotent: a second run finds nothing left to destroy; it also
+    completes the table, the markers and the file.
     """
     entries = set(
         ShreddingLog.objects.filter(data_key_uuid__isnull=False).values_list("party_id", "data_key_uuid")
     )
     entries |= _storage_log_entries()
+    in_file = _file_log_entries()
+    entries |= in_file
     entries |= {(int(party_id), uuid.UUID(str(key_uuid))) for party_id, key_uuid in extra_entries}
     destroyed = documents = versions = 0
     for party_id, key_uuid in sorted(entries, key=lambda entry: (entry[0], str(entry[1]))):
@@ -750,6 +807,8 @@ def apply_shredding_log(*, extra_entries: Iterable[tuple[int, uuid.UUID]] = ()) 
                 )
                 _delete_blobs_on_commit(blobs)
             transaction.on_commit(partial(_write_marker, party_id, key_uuid))
+    missing = sorted(entries - in_file, key=lambda entry: (entry[0], str(entry[1])))
+    transaction.on_commit(partial(_append_to_log_file, missing))
     return ShreddingLogResult(
         entries=len(entries), keys_destroyed=destroyed, documents=documents, versions=versions
     )

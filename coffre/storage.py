@@ -10,24 +10,10 @@ Local folder (default): :class:`VaultFileSystemStorage` under
 O_EXCL, and fsync'd on close, so the database never points at a blob that a
 power cut could lose.
 
-S3-compatible object storage (beyond one machine): pin ``django-storages[s3]``
-in pyproject.toml, then in settings::
-
-    STORAGES["coffre"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env("COFFRE_S3_BUCKET"),
-            "endpoint_url": env("COFFRE_S3_ENDPOINT_URL", default=None),
-            "default_acl": "private",
-            "file_overwrite": False,
-            "querystring_auth": True,
-        },
-    }
-
-S3Storage supports ``open(name, "wb")`` (multipart upload of ciphertext parts)
-and ``listdir``, which is all the vault uses. Keep the bucket private and
-unversioned, or expire old versions: a deleted blob must really go, even if a
-copy of it cannot be read without its key.
+S3-compatible object storage (beyond one machine): :class:`coffre.s3storage.VaultS3Storage`,
+turned on by ``COFFRE_S3_BUCKET`` (guichet/settings.py, docs/scaling.md). It keeps the same
+promises in S3's terms: never overwrites (If-None-Match), streams both ways (multipart
+upload, streamed body), aborts a failed write so that no blob is left behind.
 """
 
 import io

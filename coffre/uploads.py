@@ -191,7 +191,8 @@ class EncryptedUpload:
         if blob is not None:
             try:
                 if not blob.closed:
-                    blob.close()
+                    # An S3 upload is aborted rather than completed only to be deleted.
+                    getattr(blob, "abort", blob.close)()
             finally:
                 storage.vault_storage().delete(self.blob_name)
 

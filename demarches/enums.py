@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Theme(models.TextChoices):
@@ -143,7 +144,7 @@ class ExportFormat(models.TextChoices):
 
 class ExportStatus(models.TextChoices):
     PENDING = "pending", _("En préparation")
-    DONE = "done", _("Prêt")
+    DONE = "done", pgettext_lazy("export status", "Prêt")
     FAILED = "failed", _("Échec")
 
 

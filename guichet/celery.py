@@ -9,3 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "guichet.settings")
 app = Celery("guichet")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The request id carried into tasks, task metrics, the worker's heartbeat, the project's logging.
+from guichet.ops.celery_signals import install  # noqa: E402 (needs the app above)
+
+install(app)

@@ -30,6 +30,20 @@ def current() -> RequestContext:
     return _current.get() or _EMPTY
 
 
+def is_valid_request_id(value: str) -> bool:
+    """A request id given by a client or a proxy: 8 to 64 of A-Z a-z 0-9 . _ -, nothing else."""
+    return bool(_REQUEST_ID.fullmatch(value or ""))
+
+
+def bind(*, request_id: str, ip: str | None = None) -> contextvars.Token:
+    """Set the context outside a request (a Celery task); give the token back to `unbind`."""
+    return _current.set(RequestContext(ip=ip, request_id=request_id))
+
+
+def unbind(token: contextvars.Token) -> None:
+    _current.reset(token)
+
+
 def client_ip(request: HttpRequest) -> str | None:
     from django.conf import settings
 
@@ -49,7 +63,7 @@ class RequestContextMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get("X-Request-ID", "")
-        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        request_id = given if is_valid_request_id(given) else uuid.uuid4().hex
         token = _current.set(RequestContext(ip=client_ip(request), request_id=request_id))
         request.request_id = request_id
         try:

@@ -41,6 +41,10 @@ INSTALLED_APPS = [
     "associations.subsidies",
     "associations.rooms",
     "associations.equipment",
+    # manage.py backup / restore (docs/backups.md).
+    "guichet.backup",
+    # /healthz, /readyz, /metrics, structured logs, the Celery heartbeats (guichet/ops).
+    "guichet.ops",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -63,6 +67,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id (guichet/context.py) is on every log line and response, the metrics count
+    # every response, redirects to HTTPS included (guichet/ops).
+    "guichet.context.RequestContextMiddleware",
+    "guichet.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Before WhiteNoise, so that static files carry them too: Permissions-Policy, X-Frame-Options,
@@ -70,7 +78,6 @@ MIDDLEWARE = [
     "guichet.security.middleware.SecurityHeadersMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "guichet.context.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -121,7 +128,23 @@ DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
 # Persistent connections: without them a page costs five times more (house plan).
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A server that does not answer fails fast (the readiness probe among others), rather than hang a thread.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Read replicas (docs/scaling.md): aliases replica_1, replica_2…, read only inside
+# guichet.db_router.use_replica() (pages where a second of lag is harmless); the rest goes to default.
+for _number, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica_{_number}"] = {
+        **env.db_url_config(_url),
+        "ENGINE": "django.db.backends.postgresql",
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"connect_timeout": DATABASES["default"]["OPTIONS"]["connect_timeout"]},
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["guichet.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis: cache, sessions' throttling counters and Celery. Without REDIS_URL
@@ -149,7 +172,39 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = "Europe/Paris"
+# Queues, so that a long billing run or a batch of PDFs never delays an e-mail. A worker started
+# without -Q consumes them all (the demo, the tests, one small server); production runs one worker
+# per queue (docker-compose.yml). Tasks not routed below go to "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = {
+    name: {"routing_key": name} for name in ("default", "notifications", "documents", "billing")
+}
+CELERY_TASK_ROUTES = {
+    # E-mails and in-app notifications, and the reminders that send them.
+    "guichet.notify.tasks.*": {"queue": "notifications"},
+    "coffre.tasks.send_expiry_reminders": {"queue": "notifications"},
+    "demarches.tasks.remind_*": {"queue": "notifications"},
+    "regie.tasks.send_payment_reminders": {"queue": "notifications"},
+    "associations.subsidies.tasks.send_report_reminders": {"queue": "notifications"},
+    # Documents rendered with WeasyPrint (about 0.1 s each warm) and the agents' exports.
+    "demarches.tasks.send_acknowledgement": {"queue": "documents"},
+    "demarches.tasks.generate_decision_letter": {"queue": "documents"},
+    "demarches.tasks.build_export": {"queue": "documents"},
+    "regie.tasks.send_receipt": {"queue": "documents"},
+    "famille.tasks.generate_tax_certificate*": {"queue": "documents"},
+    "famille.tasks.render_attendance_sheet": {"queue": "documents"},
+    # The monthly billing run and the treasury's checks with the payment provider.
+    "famille.tasks.*billing*": {"queue": "billing"},
+    "regie.tasks.recheck_pending_payments": {"queue": "billing"},
+    "regie.tasks.reconcile_yesterday": {"queue": "billing"},
+}
 CELERY_BEAT_SCHEDULE = {
+    # The beat's heartbeat, read by /readyz (guichet/ops/heartbeat.py); a late one is useless: dropped.
+    "ops-beat-heartbeat": {
+        "task": "guichet.ops.tasks.beat_heartbeat",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "seal-audit-events": {
         "task": "guichet.audit.tasks.seal_audit_events",
         "schedule": 60.0,
@@ -322,6 +377,8 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 630
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The probes of a load balancer or of Docker speak plain HTTP to the process itself.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)/?$"]
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Powerful browser features the portal never uses: off for every page and every frame.
@@ -407,7 +464,12 @@ COFFRE_EXPIRY_SOON_DAYS = env.int("COFFRE_EXPIRY_SOON_DAYS", default=30)
 # streamed to it as it is encrypted, and refused if infected or if clamd does not answer (fail closed).
 COFFRE_CLAMD = env("COFFRE_CLAMD", default="")
 COFFRE_CLAMD_TIMEOUT = env.float("COFFRE_CLAMD_TIMEOUT", default=10.0)
-# Encrypted blobs only; S3-compatible storage: see coffre/storage.py.
+# The vault's log of shredded data keys (ids only), one "<party id>.<key uuid>" a line, appended at each
+# shred. Never part of a backup nor restored from one: `manage.py restore` reads it where it lives and
+# destroys those keys again. Keep it on another disk than the database, copied off-site (docs/backups.md).
+# Empty: off (the markers beside the blobs and the table remain).
+COFFRE_SHREDDING_LOG = env.str("COFFRE_SHREDDING_LOG", default=str(BASE_DIR / "var" / "coffre-shredding.log"))
+# Encrypted blobs only; on S3-compatible storage with COFFRE_S3_BUCKET (below, coffre/s3storage.py).
 STORAGES["coffre"] = {
     "BACKEND": "coffre.storage.VaultFileSystemStorage",
     "OPTIONS": {"location": env.path("COFFRE_STORAGE_LOCATION", default=BASE_DIR / "var" / "coffre")},
@@ -418,6 +480,36 @@ STORAGES["demarches_exports"] = {
     "BACKEND": "coffre.storage.VaultFileSystemStorage",
     "OPTIONS": {"location": env.path("DEMARCHES_EXPORT_ROOT", default=BASE_DIR / "var" / "exports")},
 }
+# Beyond one machine (docs/scaling.md): with COFFRE_S3_BUCKET, the vault's blobs and the exports (written
+# by a worker, read by any web process) go to a private S3-compatible bucket, each under its own prefix.
+COFFRE_S3_BUCKET = env("COFFRE_S3_BUCKET", default="")
+if COFFRE_S3_BUCKET:
+    _s3_options = {
+        "endpoint_url": env("COFFRE_S3_ENDPOINT_URL", default=None),
+        "region_name": env("COFFRE_S3_REGION", default=None),
+        # None: boto3's own chain (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, an instance role).
+        "access_key": env("COFFRE_S3_ACCESS_KEY_ID", default=None),
+        "secret_key": env("COFFRE_S3_SECRET_ACCESS_KEY", default=None),
+        # Empty for a provider that refuses ACL headers (bucket owner enforced): the bucket is private.
+        "default_acl": env("COFFRE_S3_DEFAULT_ACL", default="private") or None,
+        "conditional_writes": env.bool("COFFRE_S3_CONDITIONAL_WRITES", default=True),
+    }
+    STORAGES["coffre"] = {
+        "BACKEND": "coffre.s3storage.VaultS3Storage",
+        "OPTIONS": {
+            **_s3_options,
+            "bucket_name": COFFRE_S3_BUCKET,
+            "location": env("COFFRE_S3_PREFIX", default="coffre"),
+        },
+    }
+    STORAGES["demarches_exports"] = {
+        "BACKEND": "coffre.s3storage.VaultS3Storage",
+        "OPTIONS": {
+            **_s3_options,
+            "bucket_name": env("DEMARCHES_EXPORT_S3_BUCKET", default=COFFRE_S3_BUCKET),
+            "location": env("DEMARCHES_EXPORT_S3_PREFIX", default="demarches-exports"),
+        },
+    }
 DEMARCHES_EXPORT_TTL_HOURS = env.int("DEMARCHES_EXPORT_TTL_HOURS", default=24)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -507,13 +599,38 @@ ASSOCIATIONS_INVITATION_DAYS = 14
 
 # Whatever the level, what the handlers write is redacted: no e-mail, IBAN, card number, phone number
 # or token of a URL; no template context or HTTP body at DEBUG (guichet/security/logs.py).
+# Each record carries the request id (of the request, or of the request that queued the task).
+# LOG_FORMAT: "json" (one object a line, the default in production) or "text" (guichet/ops/logs.py).
+LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "guichet.security.logs.RedactingFilter"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
+    "filters": {
+        "request_id": {"()": "guichet.ops.logs.RequestIdFilter"},
+        "redact": {"()": "guichet.security.logs.RedactingFilter"},
+    },
+    "formatters": {
+        "json": {"()": "guichet.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "redact"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
 }
+
+# Observability (guichet/ops). /metrics answers these client addresses (or networks, "10.0.0.0/8") and
+# the bearer of METRICS_TOKEN (empty: no token accepted); anyone else gets a 404. Several processes
+# (gunicorn, Celery's pool): PROMETHEUS_MULTIPROC_DIR, an empty folder every process may write to.
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Each Celery worker writes its heartbeat this often; a heartbeat older than the TTL is gone (/readyz).
+OPS_WORKER_HEARTBEAT_INTERVAL = env.float("OPS_WORKER_HEARTBEAT_INTERVAL", default=15.0)
+OPS_HEARTBEAT_TTL = env.int("OPS_HEARTBEAT_TTL", default=60)
 
 # FranceConnect (guichet/franceconnect): signing in and up with the State's identity federation, per town.
 # Off while FRANCECONNECT_ISSUER, FRANCECONNECT_CLIENT_ID or FRANCECONNECT_CLIENT_SECRET is empty (no

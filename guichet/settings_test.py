@@ -38,6 +38,8 @@ STORAGES["public"] = {
     **STORAGES["public"],
     "OPTIONS": {**STORAGES["public"]["OPTIONS"], "location": BASE_DIR / "var" / "test-public" / _worker},  # noqa: F405
 }
+# Off: a file shared by every test would replay other tests' shreddings; tests/backup turns it on.
+COFFRE_SHREDDING_LOG = ""
 STORAGES["demarches_exports"] = {
     **STORAGES["demarches_exports"],
     "OPTIONS": {"location": BASE_DIR / "var" / "test-exports" / _worker},  # noqa: F405

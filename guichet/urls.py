@@ -18,6 +18,8 @@ def admin_login(request):
 
 
 urlpatterns = [
+    # Probes and metrics of the process (guichet/ops): no language prefix, no login.
+    path("", include("guichet.ops.urls")),
     path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("", include("guichet.franceconnect.urls")),  # before allauth: it answers /compte/logout/

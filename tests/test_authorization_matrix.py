@@ -87,6 +87,11 @@ def family_file(name: str, key: str, *more: str) -> Callable[[dict], str]:
 
 
 MATRIX: dict[str, Row] = {
+    # Probes and metrics (guichet/ops): the probes answer anyone; the metrics only the allowed addresses
+    # (the test client's is 127.0.0.1, allowed by default) or the token's bearer.
+    "ops:healthz": Row(named("ops:healthz"), PUBLIC),
+    "ops:readyz": Row(named("ops:readyz"), PUBLIC),
+    "ops:metrics": Row(named("ops:metrics"), PUBLIC),
     # Portal
     "portal:home": Row(named("portal:home"), PUBLIC),
     "portal:help": Row(named("portal:help"), PUBLIC),

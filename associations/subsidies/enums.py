@@ -1,12 +1,13 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Opinion(models.TextChoices):
     """The instructing agent's opinion of a subsidy request, for the committee."""
 
     FAVOURABLE = "favourable", _("Favorable")
-    RESERVED = "reserved", _("Réservé")
+    RESERVED = "reserved", pgettext_lazy("subsidy opinion", "Réservé")
     UNFAVOURABLE = "unfavourable", _("Défavorable")
 
     @property

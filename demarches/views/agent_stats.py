@@ -22,6 +22,7 @@ from demarches import perms
 from demarches.selectors import stats as selectors
 from demarches.stats_forms import StatsFilterForm
 from guichet.accounts.models import Town
+from guichet.db_router import use_replica
 from guichet.portal import charts
 from guichet.portal.decorators import agent_required
 from guichet.spreadsheets import Column, csv_stream
@@ -110,8 +111,10 @@ def _charts(statistics: selectors.Statistics) -> dict[str, charts.BarChart]:
     }
 
 
+# Figures a second old are fine: the heavy aggregations read from a replica when there is one.
 @stats_viewer_required
 @require_GET
+@use_replica()
 def stats(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     selection = form.selection()
@@ -192,6 +195,7 @@ def csv_rows(statistics: selectors.Statistics) -> Iterator[list]:
 
 @stats_viewer_required
 @require_GET
+@use_replica()
 def stats_csv(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     selection = form.selection()

@@ -1,21 +1,54 @@
 import importlib
-from pathlib import Path
+import shutil
+import uuid
 
 import pytest
 from django.apps import apps
+from django.core.files.storage import storages
 
+from tests.coffre import s3
 from tests.factories import ServiceFactory, UserFactory, make_agent, make_town
 
 
+@pytest.fixture(scope="session")
+def moto_server():
+    """A local S3 server (moto) for this test process, started on first use."""
+    server = s3.MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(moto_server) -> str:
+    """This test process's bucket; each test works under its own prefix of it."""
+    return moto_server.new_bucket()
+
+
 @pytest.fixture(autouse=True)
-def vault_dir(settings, tmp_path) -> Path:
-    """Every vault test writes its blobs in its own folder, the real storage backend."""
-    location = tmp_path / "coffre"
+def vault_dir(settings, tmp_path, request, monkeypatch):
+    """Every vault test writes its blobs in its own folder, the real storage backend; with
+    GUICHET_TEST_STORAGE=s3, under its own prefix of a bucket of a local S3 server, seen as a folder."""
+    if not s3.wanted():
+        location = tmp_path / "coffre"
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "coffre": {"BACKEND": "coffre.storage.VaultFileSystemStorage", "OPTIONS": {"location": location}},
+        }
+        yield location
+        return
+    server = request.getfixturevalue("moto_server")
+    bucket = request.getfixturevalue("s3_bucket")
+    prefix = f"t-{uuid.uuid4().hex}"
     settings.STORAGES = {
         **settings.STORAGES,
-        "coffre": {"BACKEND": "coffre.storage.VaultFileSystemStorage", "OPTIONS": {"location": location}},
+        "coffre": server.storage_settings(bucket=bucket, location=prefix),
     }
-    return location
+    monkeypatch.setattr(shutil, "copytree", s3.copytree)
+    # The process's connection, as a web process has it after its first request: the tests that
+    # measure memory see what a transfer costs, not the one-off loading of boto3's models.
+    storages["coffre"].connection  # noqa: B018
+    yield s3.BucketPath.at_prefix(client=server.client, bucket=bucket, prefix=prefix, local_parent=tmp_path)
+    server.empty(bucket, f"{prefix}/")
 
 
 # The pages' tests ------------------------------------------------------------------------------
@@ -51,3 +84,13 @@ def service(db):
 @pytest.fixture
 def agent(service):
     return make_agent(service, first_name="Alix", last_name="Agent")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The S3 run leaves out the tests of what only a disk has: the filesystem run has them."""
+    if not s3.wanted():
+        return
+    kept = [item for item in items if item.get_closest_marker("filesystem_only") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept

@@ -19,6 +19,7 @@ from coffre.exceptions import (
 from coffre.models import DataKey, Document, DocumentVersion, Grant
 from guichet.audit.models import AuditEvent
 from guichet.audit.selectors import data_accesses_page, party_ids_for
+from tests.coffre import s3
 from tests.coffre.factories import (
     DocumentTypeFactory,
     make_association,
@@ -38,6 +39,7 @@ def events(action: str):
     return AuditEvent.objects.filter(action=action).order_by("id")
 
 
+@s3.filesystem_only("blobs are 0600 files; an S3 object has no mode, the bucket is private")
 def test_a_stored_document_reads_back_identical_and_is_audited(vault_dir):
     user = UserFactory()
     content = pdf_bytes(200_000)

@@ -11,6 +11,7 @@ from coffre.enums import MimeType
 from coffre.exceptions import EmptyFile, FileTooLarge, FileTypeRefused, QuotaExceeded, VaultError
 from coffre.models import Document, DocumentVersion
 from coffre.uploads import EncryptedUpload, UploadState, safe_filename, sniff_mime_type
+from tests.coffre import s3
 from tests.coffre.factories import DocumentTypeFactory, jpeg_bytes, pdf_bytes, png_bytes, read_back, store
 from tests.coffre.helpers import blob_files
 from tests.factories import UserFactory, person_party
@@ -98,6 +99,7 @@ def test_a_file_over_the_limit_is_refused_and_its_partial_blob_deleted(settings,
     assert nothing_stored(vault_dir)
 
 
+@s3.filesystem_only("a blob being written is a visible partial file on a disk, not on S3 until complete")
 def test_the_limit_stops_the_upload_as_soon_as_it_is_passed(vault_dir):
     """The bytes past the limit are never encrypted nor written: the blob is deleted at once."""
     upload = EncryptedUpload(original_name="gros.pdf", max_bytes=3 * 65536)

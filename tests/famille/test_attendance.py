@@ -498,24 +498,6 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
 
 
-@pytest.fixture
-def queued_tasks():
-    """Tasks go to the test Redis broker, with no worker: yields how many wait in the queue."""
-    import redis
-
-    from guichet.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    app.control.purge()
-    broker = redis.Redis.from_url(app.conf.broker_url)
-    try:
-        yield lambda: broker.llen("celery")
-    finally:
-        app.control.purge()
-        app.conf.task_always_eager = saved
-
-
 def test_while_the_pdf_is_rendered_the_page_says_so_and_queues_it_once(
     agent_client, session, children, queued_tasks
 ):

@@ -281,25 +281,6 @@ def test_a_family_sees_its_own_certificates_only(world, vault_document):
     assert login(Client(), world.parent).post(CERTIFICATES).status_code == 405
 
 
-@pytest.fixture
-def queued_tasks():
-    """Tasks go to the test Redis broker, with no worker (as in production, where a town's month
-    takes longer than a page may wait): yields how many wait in the queue."""
-    import redis
-
-    from guichet.celery import app
-
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    app.control.purge()
-    broker = redis.Redis.from_url(app.conf.broker_url)
-    try:
-        yield lambda: broker.llen("celery")
-    finally:
-        app.control.purge()
-        app.conf.task_always_eager = saved
-
-
 def test_with_a_worker_preparing_and_issuing_run_in_the_background(agent_client, draft, queued_tasks):
     issued = agent_client.post(run_url(draft, "agent_billing_issue"), {"confirm": "on"}, follow=True)
     assertRedirects(issued, run_url(draft))

@@ -1,0 +1,1 @@
+"""Backups of the whole portal and their restore: `manage.py backup` and `manage.py restore`."""
