@@ -485,7 +485,7 @@ def vault(args) -> dict:
 # The budgets the tests pin (django_assert_max_num_queries), or "same as a light account" where the
 # test pins the count as constant whatever the data (Mes demandes, the calendar).
 BUDGETS = {
-    "mon_espace": 15,  # tests/portal/test_views_dashboard.py
+    "mon_espace": 15,  # tests/portal/test_views_dashboard.py, DASHBOARD_BUDGET (a parent with a family file)
     "agent_queue": 14,  # tests/demarches/test_agent_queues.py
     "mes_demandes": "light",  # tests/demarches/test_views_requests.py
     "calendar": "light",  # tests/famille/test_calendar.py

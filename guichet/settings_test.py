@@ -14,7 +14,7 @@ _worker_index = int(_worker.removeprefix("gw") or 0)
 _redis_base, _redis_db = REDIS_URL.rsplit("/", 1)
 TEST_REDIS_URL = f"{_redis_base}/{int(_redis_db or 0) + 1 + _worker_index}"
 CACHES["default"] = {
-    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "BACKEND": "guichet.cache.RedisCache",
     "LOCATION": TEST_REDIS_URL,
     "KEY_PREFIX": f"test-{_worker}",
 }

@@ -40,7 +40,7 @@ def citizen_by_email(*, actor, email: str) -> User | None:
     """The active account with exactly this address (letter case aside: addresses are unique that way),
     or None; nothing partial, so a search lists nobody. Each search is audited (ids, never the address)."""
     email = (email or "").strip()
-    user = User.objects.filter(email__iexact=email, is_active=True).first() if email else None
+    user = User.objects.with_email(email).filter(is_active=True).first() if email else None
     owner = Party.objects.filter(person=user).values_list("pk", flat=True).first() if user else None
     audit.record(
         actor=actor,

@@ -558,9 +558,10 @@ class FamilyCard:
 
 def family_card(*, user, on: date | None = None) -> FamilyCard:
     """The "Ma famille" card: the user's household, its children, how many documents are missing
-    and the quotient that applies today. Six queries at most; one without a household."""
+    and the quotient that applies today. Five queries at most; one without a household."""
     on = on or timezone.localdate()
-    household = households_for_user(user=user).first()
+    pending = QuotientFamilial.objects.filter(household=OuterRef("pk"), status=ReviewStatus.PENDING)
+    household = households_for_user(user=user).annotate(quotient_pending=Exists(pending)).first()
     if household is None:
         return FamilyCard(None, [], 0, None, False)
     children = list(Child.objects.filter(memberships__household=household).order_by("birth_date", "pk"))
@@ -568,8 +569,8 @@ def family_card(*, user, on: date | None = None) -> FamilyCard:
     missing = sum(1 for state in household_states if state.blocks) + sum(
         1 for states in by_child.values() for state in states if state.blocks
     )
-    pending = QuotientFamilial.objects.filter(household=household, status=ReviewStatus.PENDING).exists()
-    return FamilyCard(household, children, missing, quotient_on(household=household, on=on), pending)
+    quotient = quotient_on(household=household, on=on)
+    return FamilyCard(household, children, missing, quotient, household.quotient_pending)
 
 
 # Agents -------------------------------------------------------------------------------------

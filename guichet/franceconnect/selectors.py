@@ -23,8 +23,7 @@ def email_is_taken(email: str) -> bool:
     if not email:
         return False
     return (
-        User.objects.filter(email__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
+        User.objects.with_email(email).exists() or EmailAddress.objects.filter(email__iexact=email).exists()
     )
 
 

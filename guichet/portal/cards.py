@@ -11,7 +11,8 @@ def notifications_card(user) -> dashboard.Card:
     return dashboard.Card(
         title=_("Mes notifications"),
         template="portal/cards/notifications.html",
-        context={"latest": latest, "unread": notify_selectors.unread_count(user=user)},
+        # The unread count is the header's (unread_notifications in the page's context): one query.
+        context={"latest": latest},
         order=10,
     )
 

@@ -2,8 +2,10 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 
+from guichet.accounts.models import User
 from tests.factories import PASSWORD, UserFactory, make_agent
 
 pytestmark = pytest.mark.django_db
@@ -108,3 +110,14 @@ def test_password_reset_for_an_unknown_address_reveals_nothing(client, django_ca
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["personne@exemple.fr"]
     assert "/compte/password/reset/key/" not in mail.outbox[0].body
+
+
+def test_the_sign_in_finds_the_account_through_the_index_whatever_the_case():
+    # email__iexact would read the whole table at each sign-in (UPPER(email) has no index).
+    user = UserFactory(email="camille.martin@example.fr")
+    assert User.objects.get_by_natural_key("Camille.Martin@Example.FR") == user
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = User.objects.with_email("CAMILLE.MARTIN@example.fr").explain()
+    assert "accounts_user_email_ci_unique" in plan
