@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from coffre.models import DocumentType, ShreddingLog
+from guichet.admin_tools import ReadOnlyAdmin
 
 
 @admin.register(DocumentType)
@@ -25,17 +26,8 @@ class DocumentTypeAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShreddingLog)
-class ShreddingLogAdmin(admin.ModelAdmin):
+class ShreddingLogAdmin(ReadOnlyAdmin):
     """Read-only: the log only grows, through `coffre.services.shred`."""
 
     list_display = ["party_id", "data_key_uuid", "shredded_at"]
     search_fields = ["party_id"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

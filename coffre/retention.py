@@ -1,11 +1,11 @@
-"""The vault's part of the retention schedule (guichet.retention): expired documents, and the
-deletion of records the other apps' rules end (a request's copies in a service's space).
+"""The vault's part of the retention schedule (guichet.retention): expired documents. The deletion
+of records the other apps' rules end (a request's copies in a service's space) is
+`coffre.services.delete_documents_as_system`.
 
-    delete_documents(*, documents, reason) -> int        the system's deletion, inside the caller's transaction
     purge_expired_documents(*, policy, now) -> Iterator[int]
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 
 from django.db import transaction
@@ -14,45 +14,10 @@ from django.utils.translation import gettext_lazy as _
 
 from coffre import services
 from coffre.models import Document
-from guichet import audit
 from guichet.accounts.enums import PartyKind
 from guichet.retention import registry
 
 EXPIRED_DOCUMENTS = "coffre.expired_documents"
-
-
-def delete_documents(*, documents: Iterable[Document], reason: str) -> int:
-    """Delete these documents with their versions and grants, as the system (no one asked for it).
-
-    For the end of a retention period only: no permission is checked, each
-    deletion is audited with the reason (a code), and the blobs go after the
-    commit, exactly as `coffre.services.delete_document` does. Documents another
-    record still points at (PROTECT) are left alone. Returns how many were deleted.
-    """
-    ids = [document.pk for document in documents]
-    if not ids:
-        return 0
-    locked = list(
-        registry.without_protected_references(Document.objects.filter(pk__in=ids))
-        .select_for_update(of=("self",))
-        .order_by("pk")
-    )
-    blobs: list[str] = []
-    for document in locked:
-        names = list(document.versions.values_list("blob_name", flat=True))
-        document_id, owner_id = document.pk, document.owner_id
-        document.delete()
-        audit.record(
-            actor=None,
-            action="coffre.document.delete",
-            target=f"coffre.document:{document_id}",
-            owner=owner_id,
-            versions=len(names),
-            reason=reason,
-        )
-        blobs.extend(names)
-    services._delete_blobs_on_commit(blobs)
-    return len(locked)
 
 
 def purge_expired_documents(*, policy: registry.Policy, now: datetime) -> Iterator[int]:
@@ -67,7 +32,7 @@ def purge_expired_documents(*, policy: registry.Policy, now: datetime) -> Iterat
             still = Document.objects.filter(pk__in=ids, expiry_date__lt=limit).select_for_update(
                 skip_locked=True
             )
-            return delete_documents(documents=list(still), reason="retention")
+            return services.delete_documents_as_system(documents=list(still), reason="retention")
 
     yield from registry.in_batches(registry.without_protected_references(expired), handle)
 

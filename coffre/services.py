@@ -80,6 +80,7 @@ from coffre.uploads import EncryptedUpload
 from guichet import audit
 from guichet.accounts.models import Party, Service, User
 from guichet.notify import services as notify_services
+from guichet.retention.registry import without_protected_references
 
 logger = logging.getLogger(__name__)
 
@@ -322,11 +323,9 @@ def update_document(
     return document
 
 
-@transaction.atomic
-def delete_document(*, actor, document: Document) -> None:
-    """Delete a document, all its versions and its grants; the blobs go after the commit."""
-    document = Document.objects.select_for_update().select_related("owner").get(pk=document.pk)
-    _check_can_manage(actor, document.owner)
+def _remove_document(document: Document, *, actor, **audit_details) -> list[str]:
+    """Delete a locked document with its versions and grants, audited; returns the names of its blobs,
+    for the caller to delete after the commit."""
     blobs = list(document.versions.values_list("blob_name", flat=True))
     document_id, owner_id = document.pk, document.owner_id
     document.delete()
@@ -336,8 +335,41 @@ def delete_document(*, actor, document: Document) -> None:
         target=f"coffre.document:{document_id}",
         owner=owner_id,
         versions=len(blobs),
+        **audit_details,
     )
+    return blobs
+
+
+@transaction.atomic
+def delete_document(*, actor, document: Document) -> None:
+    """Delete a document, all its versions and its grants; the blobs go after the commit."""
+    document = Document.objects.select_for_update().select_related("owner").get(pk=document.pk)
+    _check_can_manage(actor, document.owner)
+    _delete_blobs_on_commit(_remove_document(document, actor=actor))
+
+
+def delete_documents_as_system(*, documents: Iterable[Document], reason: str) -> int:
+    """Delete these documents with their versions and grants, as the system (no one asked for it).
+
+    For the end of a retention period only (guichet.retention): no permission is
+    checked, each deletion is audited with the reason (a code), and the blobs go
+    after the commit, as `delete_document` does. Runs inside the caller's
+    transaction. Documents another record still points at (PROTECT) are left
+    alone. Returns how many were deleted.
+    """
+    ids = [document.pk for document in documents]
+    if not ids:
+        return 0
+    locked = list(
+        without_protected_references(Document.objects.filter(pk__in=ids))
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    blobs: list[str] = []
+    for document in locked:
+        blobs.extend(_remove_document(document, actor=None, reason=reason))
     _delete_blobs_on_commit(blobs)
+    return len(locked)
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coffre import retention as vault_retention
+from coffre import services as vault_services
 from coffre.models import Document
 from demarches.enums import DemarcheKind, EventKind, RequestStatus, Theme
 from demarches.models import Demarche, Request, RequestEvent
@@ -60,7 +60,7 @@ def delete_request(*, request: Request, reason: str = "retention") -> None:
     documents = _service_documents(request)
     request_id, applicant_id, status = request.pk, request.applicant_id, request.status
     request.delete()
-    vault_retention.delete_documents(documents=documents, reason=reason)
+    vault_services.delete_documents_as_system(documents=documents, reason=reason)
     audit.record(
         actor=None,
         action="demarches.request.delete" if status == RequestStatus.DRAFT else "demarches.request.purge",
@@ -107,7 +107,7 @@ def pseudonymise_request(*, request: Request) -> None:
             "updated_at",
         ]
     )
-    vault_retention.delete_documents(documents=documents, reason="retention")
+    vault_services.delete_documents_as_system(documents=documents, reason="retention")
     audit.record(
         actor=None,
         action="demarches.request.pseudonymise",

@@ -1,4 +1,6 @@
-"""Test helpers: sign in as a user, with the second factor when they have one."""
+"""Test helpers: sign in as a user, with the second factor when they have one; a vault of the test's own."""
+
+from pathlib import Path
 
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -17,3 +19,12 @@ def login(client: Client, user, *, verified: bool = True) -> Client:
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+def vault_in_folder(settings, location: Path) -> Path:
+    """The vault's blobs of this test are really written, encrypted, into `location` (its own folder)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "coffre": {"BACKEND": "coffre.storage.VaultFileSystemStorage", "OPTIONS": {"location": location}},
+    }
+    return location

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from associations.equipment.models import Item, Loan, LoanLine
+from guichet.admin_tools import ReadOnlyAdmin
 from guichet.public_files import check_image
 
 
@@ -76,19 +77,10 @@ class LoanLineInline(admin.TabularInline):
 
 
 @admin.register(Loan)
-class LoanAdmin(admin.ModelAdmin):
+class LoanAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "association", "start_date", "end_date", "status", "delivery_mode"]
     list_filter = ["status", "delivery_mode"]
     date_hierarchy = "start_date"
     list_select_related = ["association__party"]
     inlines = [LoanLineInline]
     readonly_fields = [field.name for field in Loan._meta.fields]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from associations.rooms.models import Booking, OpeningHours, Room, RoomPhoto
+from guichet.admin_tools import ReadOnlyAdmin
 from guichet.public_files import check_image
 from regie.money import format_eur
 
@@ -89,19 +90,10 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ReadOnlyAdmin):
     """The bookings, to look at: they change only through the pages of the service (its decisions)."""
 
     list_display = ("reference", "room", "party", "period", "status")
     list_filter = ("status", "room")
     list_select_related = ("room", "party")
     search_fields = ("party__name", "purpose")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from famille.enums import PricingMode
 from famille.models import BillingRun, TariffBracket, TariffRule, TaxCertificate
+from guichet.admin_tools import ReadOnlyAdmin
 
 
 def _period(start, end) -> str:
@@ -128,17 +129,6 @@ class TariffRuleAdmin(admin.ModelAdmin):
             {"fields": ("effort_base", "effort_rate", "floor_cents", "ceiling_cents")},
         ),
     )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(BillingRun)

@@ -32,9 +32,5 @@ def active_account_with_email(email: str) -> User | None:
     if not email:
         return None
     addresses = EmailAddress.objects.filter(user=OuterRef("pk"), email__iexact=email)
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(email__iexact=email) | Exists(addresses))
-        .order_by("pk")
-        .first()
-    )
+    by_login = Q(pk__in=User.objects.with_email(email).values("pk"))
+    return User.objects.filter(is_active=True).filter(by_login | Exists(addresses)).order_by("pk").first()

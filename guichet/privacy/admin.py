@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from guichet.admin_tools import ReadOnlyAdmin
 from guichet.privacy.models import DeletionRequest
 
 
 @admin.register(DeletionRequest)
-class DeletionRequestAdmin(admin.ModelAdmin):
+class DeletionRequestAdmin(ReadOnlyAdmin):
     """Read only: the requests are made and cancelled by the people themselves, and erased by the
     daily task; administrators see where each stands."""
 
@@ -13,12 +14,3 @@ class DeletionRequestAdmin(admin.ModelAdmin):
     ordering = ("-requested_at",)
     fields = list_display[1:] + ("cancelled_through",)
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from guichet.admin_tools import ReadOnlyAdmin
 from guichet.retention import durations, registry, services
 from guichet.retention.enums import RetentionAction
 from guichet.retention.models import RetentionOverride, RetentionRule, RetentionRun
@@ -119,21 +120,12 @@ class RetentionRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
+class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = ["started_at", "finished_at", "status", "total", "summary"]
     list_filter = ["status"]
     date_hierarchy = "started_at"
     fields = ["started_at", "finished_at", "status", "total", "report", "errors"]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @staticmethod
     def _lines(run: RetentionRun) -> list[tuple[str, int]]:

@@ -8,6 +8,7 @@ from django.core.files.storage import storages
 
 from tests.coffre import s3
 from tests.factories import ServiceFactory, UserFactory, make_agent, make_town
+from tests.helpers import vault_in_folder
 
 
 @pytest.fixture(scope="session")
@@ -29,12 +30,7 @@ def vault_dir(settings, tmp_path, request, monkeypatch):
     """Every vault test writes its blobs in its own folder, the real storage backend; with
     GUICHET_TEST_STORAGE=s3, under its own prefix of a bucket of a local S3 server, seen as a folder."""
     if not s3.wanted():
-        location = tmp_path / "coffre"
-        settings.STORAGES = {
-            **settings.STORAGES,
-            "coffre": {"BACKEND": "coffre.storage.VaultFileSystemStorage", "OPTIONS": {"location": location}},
-        }
-        yield location
+        yield vault_in_folder(settings, tmp_path / "coffre")
         return
     server = request.getfixturevalue("moto_server")
     bucket = request.getfixturevalue("s3_bucket")

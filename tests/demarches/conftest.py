@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from tests.helpers import vault_in_folder
+
 # The vault's document types come from a data migration. A transactional test elsewhere in a
 # session flushes them, and --reuse-db keeps that empty table for the next run: seed them back.
 SEED = importlib.import_module("coffre.migrations.0002_seed_document_types")
@@ -13,12 +15,7 @@ LABELS_SEED = importlib.import_module("demarches.migrations.0004_backoffice")
 @pytest.fixture(autouse=True)
 def vault_dir(settings, tmp_path) -> Path:
     """Vault documents of these tests are really encrypted, into a folder of each test's own."""
-    location = tmp_path / "coffre"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "coffre": {"BACKEND": "coffre.storage.VaultFileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
+    return vault_in_folder(settings, tmp_path / "coffre")
 
 
 @pytest.fixture(autouse=True)

@@ -6,13 +6,21 @@ from datetime import date, time, timedelta
 from associations.rooms import services as room_services
 from coffre.models import DocumentType, DocumentVersion
 from demarches.models import Request
-from famille.models import Booking, Child, Household, Session
+from famille.models import Booking, Child, Household
 from guichet.notify import services as notify_services
 from tests.associations.rooms.factories import RoomFactory, vie_associative
 from tests.coffre.factories import pdf_bytes, png_bytes, store
 from tests.demarches.factories import document_demarche, fill, submitted
 from tests.factories import UserFactory, person_party
-from tests.famille.factories import ActivityFactory, ChildFactory, SiteFactory, add_site, make_household
+from tests.famille.factories import (
+    ActivityFactory,
+    BookingFactory,
+    ChildFactory,
+    SessionFactory,
+    SiteFactory,
+    add_site,
+    make_household,
+)
 
 
 @dataclass
@@ -32,21 +40,21 @@ def family_bookings(household: Household, child: Child, days: list[date], **acti
     activity = ActivityFactory(slug=f"cantine-{household.pk}", **activity_fields)
     site = SiteFactory()
     add_site(activity, site)
-    bookings = []
-    for day in days:
-        session = Session.objects.create(
-            activity=activity,
-            site=site,
-            date=day,
-            start_time=time(11, 45),
-            end_time=time(13, 30),
-            capacity=30,
-            booked=1,
+    return [
+        BookingFactory(
+            session=SessionFactory(
+                activity=activity,
+                site=site,
+                date=day,
+                start_time=time(11, 45),
+                end_time=time(13, 30),
+                booked=1,
+            ),
+            child=child,
+            household=household,
         )
-        bookings.append(
-            Booking.objects.create(session=session, child=child, household=household, status="confirmed")
-        )
-    return bookings
+        for day in days
+    ]
 
 
 def citizen(*, today: date, with_family: bool = True, with_room: bool = True, **user_fields) -> Citizen:

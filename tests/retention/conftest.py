@@ -4,6 +4,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
+from tests.helpers import vault_in_folder
+
 # Tables that data migrations fill, emptied by the transactional tests elsewhere in a session: seeded back.
 DOCUMENT_TYPES = importlib.import_module("coffre.migrations.0002_seed_document_types")
 RULES = importlib.import_module("guichet.retention.migrations.0002_seed_rules")
@@ -12,12 +14,7 @@ RULES = importlib.import_module("guichet.retention.migrations.0002_seed_rules")
 @pytest.fixture(autouse=True)
 def vault_storage(settings, tmp_path) -> Path:
     """Vault blobs of these tests are really written, into a folder of each test's own."""
-    location = tmp_path / "coffre"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "coffre": {"BACKEND": "coffre.storage.VaultFileSystemStorage", "OPTIONS": {"location": location}},
-    }
-    return location
+    return vault_in_folder(settings, tmp_path / "coffre")
 
 
 @pytest.fixture(autouse=True)
