@@ -63,7 +63,10 @@ def check_redis() -> str:
 
 
 def _celery_is_eager() -> bool:
-    return bool(settings.CELERY_TASK_ALWAYS_EAGER) or not heartbeat.broker_url()
+    # The Celery app's own configuration (loaded from CELERY_* settings) says how tasks run.
+    from guichet import celery_app
+
+    return bool(celery_app.conf.task_always_eager) or not heartbeat.broker_url()
 
 
 def check_celery_worker() -> str:

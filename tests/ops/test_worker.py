@@ -22,9 +22,8 @@ pytestmark = [pytest.mark.worker, pytest.mark.xdist_group("ops"), pytest.mark.dj
 
 
 @pytest.fixture
-def publishing(settings):
-    """Tasks go to the broker rather than run eagerly, as in production."""
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+def publishing():
+    """Tasks go to the broker rather than run eagerly, as in production (restored afterwards)."""
     saved = app.conf.task_always_eager
     app.conf.task_always_eager = False
     yield
